@@ -1,0 +1,7 @@
+// The client: binds the host's workflow cross-script and starts instances of it.
+export default {
+  async fetch(request, env) {
+    const instance = await env.REPORTS.create({ params: { report: "weekly" } });
+    return Response.json({ id: instance.id, status: await instance.status() });
+  },
+};

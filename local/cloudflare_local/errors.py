@@ -1,0 +1,64 @@
+"""Model-level errors carrying Cloudflare's error code and HTTP status (rendered by the HTTP layer).
+
+Codes Cloudflare documents are used where the reference names one; codes 10250-10259 are ours, for
+conditions the reference gives no code for. docs/cloudflare-local.md lists every code.
+"""
+
+from __future__ import annotations
+
+# Cloudflare's codes (reference/cloudflare-api.md section 6, plus the general API routing codes).
+AUTHENTICATION_ERROR = 10000
+UNSUPPORTED_CONTENT_TYPE = 10001
+INTERNAL_ERROR = 10002
+MISSING_URL_PARAM = 10003
+MALFORMED_URL_PARAM = 10004
+UNPARSEABLE_SCRIPT = 10006
+SCRIPT_NOT_FOUND = 10007
+SCRIPT_VALIDATION = 10021
+INHERIT_BINDING_MISSING = 10057
+WORKER_VERSION_NOT_FOUND = 10071
+SERVICE_BINDING_CONFLICT = 10142
+WORKFLOW_NOT_FOUND = 10200
+NO_ROUTE = 7000
+METHOD_NOT_ALLOWED = 7001
+RATE_LIMITED = 971
+
+# Ours (no public source gives a code for these).
+WORKFLOW_SCRIPT_NOT_FOUND = 10250
+WORKFLOW_CLASS_NOT_EXPORTED = 10251
+SCRIPT_HOSTS_WORKFLOWS = 10252
+INSTANCE_NOT_FOUND = 10253
+INSTANCE_ALREADY_EXISTS = 10254
+INSTANCE_BAD_STATE = 10255
+INVALID_BODY = 10256
+WORKFLOW_VERSION_NOT_FOUND = 10257
+
+
+class ApiError(Exception):
+    """A Cloudflare API error: `code` goes into `errors[0].code`, `status` is the HTTP status."""
+
+    def __init__(self, code: int, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def script_not_found(name: str) -> ApiError:
+    return ApiError(SCRIPT_NOT_FOUND, f"This Worker does not exist on your account: {name}", 404)
+
+
+def workflow_not_found(name: str) -> ApiError:
+    return ApiError(WORKFLOW_NOT_FOUND, f"Workflow not found: {name}", 404)
+
+
+def instance_not_found(workflow: str, instance_id: str) -> ApiError:
+    return ApiError(INSTANCE_NOT_FOUND, f"Instance not found: {instance_id} (workflow {workflow})", 404)
+
+
+def invalid_body(message: str) -> ApiError:
+    return ApiError(INVALID_BODY, f"Invalid request body: {message}", 400)
+
+
+def malformed_param(name: str, value: str, rule: str) -> ApiError:
+    return ApiError(MALFORMED_URL_PARAM, f"Malformed URL parameter {name}={value!r}: {rule}", 400)

@@ -1,0 +1,68 @@
+"""Cloudflare's naming rules (reference section 2.4), raised as the API's errors."""
+
+from __future__ import annotations
+
+import re
+
+from cloudflare_local.errors import ApiError, invalid_body, malformed_param
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9-_]*$")
+SCRIPT_NAME_PATTERN = re.compile(r"^[a-z0-9_][a-z0-9-_]*$")
+CLASS_NAME_PATTERN = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+ACCOUNT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+SCRIPT_NAME_MAX = 63
+WORKFLOW_NAME_MAX = 64
+INSTANCE_ID_MAX = 100
+INSTANCE_ID_URL_MAX = 271
+EVENT_TYPE_MAX = 100
+
+
+def check_account_id(value: str) -> None:
+    if not ACCOUNT_ID_PATTERN.match(value):
+        raise ApiError(
+            7003, "Could not route to the account, perhaps your object identifier is invalid?", 400
+        )
+
+
+def check_script_name(value: str) -> None:
+    """Lower-case, digits, `-` and `_`, at most 63 characters (a workers.dev DNS label)."""
+    if not value or len(value) > SCRIPT_NAME_MAX or not SCRIPT_NAME_PATTERN.match(value):
+        raise malformed_param(
+            "script_name", value, f"1-{SCRIPT_NAME_MAX} chars matching {SCRIPT_NAME_PATTERN.pattern}"
+        )
+
+
+def check_workflow_name(value: str) -> None:
+    if not value or len(value) > WORKFLOW_NAME_MAX or not NAME_PATTERN.match(value):
+        raise malformed_param(
+            "workflow_name", value, f"1-{WORKFLOW_NAME_MAX} chars matching {NAME_PATTERN.pattern}"
+        )
+
+
+def check_instance_id(value: str, *, in_body: bool = False) -> None:
+    """User-supplied ids: 1-100 chars, the name pattern (the spec cannot enforce the length itself).
+
+    In a URL up to 271 chars are accepted: ids that Cloudflare's cron triggers create are longer.
+    """
+    limit = INSTANCE_ID_MAX if in_body else INSTANCE_ID_URL_MAX
+    if not value or len(value) > limit or not NAME_PATTERN.match(value):
+        rule = f"1-{limit} chars matching {NAME_PATTERN.pattern}"
+        if in_body:
+            raise invalid_body(f"Provided Workflow ID is not valid: {value!r} ({rule})")
+        raise malformed_param("instance_id", value, rule)
+
+
+def check_event_type(value: str) -> None:
+    if not value or len(value) > EVENT_TYPE_MAX or not NAME_PATTERN.match(value):
+        raise malformed_param(
+            "event_type", value, f"1-{EVENT_TYPE_MAX} chars matching {NAME_PATTERN.pattern}"
+        )
+
+
+def check_class_name(value: object, where: str) -> str:
+    """A JavaScript class name (what a Workflow's `class_name` must be), 1-255 chars."""
+    if not isinstance(value, str) or not value or len(value) > 255 or not CLASS_NAME_PATTERN.match(value):
+        raise invalid_body(
+            f"{where}: class_name must be a JavaScript class name (1-255 chars), got {value!r}"
+        )
+    return value

@@ -1,0 +1,160 @@
+"""One exception tree for everything that can go wrong talking to Cloudflare.
+
+::
+
+    CloudflareError                      status, code, message, hint, method, path
+    ├── ConfigurationError               no token, bad base URL (raised before any request)
+    ├── TransportError (Retryable)       connection refused/reset, timeouts: no HTTP answer
+    └── CloudflareAPIError               an HTTP answer with success=false or a non-2xx status
+        ├── NotFoundError                404 (10007 script, 10200 workflow)
+        ├── AuthenticationError          401/403, code 10000
+        ├── ConflictError                409, or refused because the object exists / is still referenced
+        │   └── AlreadyExistsError       create refused: the name is taken and adopt is off
+        ├── ValidationError              400/422 (bad script, bad binding, ...)
+        ├── RateLimitedError (Retryable) 429 (carries retry_after)
+        └── ServerError (Retryable)      5xx, and Workflows' internal_server [10001]
+
+``str(error)`` names the method and path, Cloudflare's code and message, and a hint; it never contains the
+token (the client never puts headers in errors, and scrubs the token from any text it did not write).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyExistsError",
+    "AuthenticationError",
+    "CloudflareAPIError",
+    "CloudflareError",
+    "ConfigurationError",
+    "ConflictError",
+    "NotFoundError",
+    "RateLimitedError",
+    "Retryable",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "hint_for",
+]
+
+
+class CloudflareError(Exception):
+    """Base of every Cloudflare client error."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        hint: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.method = method
+        self.path = path
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"{self.method} {self.path}: " if self.method and self.path else ""
+        tags = []
+        if self.code is not None:
+            tags.append(f"code {self.code}")
+        if self.status is not None:
+            tags.append(f"HTTP {self.status}")
+        tag = f" [{', '.join(tags)}]" if tags else ""
+        hint = f" Hint: {self.hint}" if self.hint else ""
+        message = self.message.rstrip(". ")
+        return f"Cloudflare API error{tag}: {where}{message}.{hint}"
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+class Retryable:
+    """Marker: the request may succeed if sent again (after a backoff)."""
+
+
+class ConfigurationError(CloudflareError):
+    """The provider cannot talk to Cloudflare at all (no token, bad base URL)."""
+
+
+class TransportError(CloudflareError, Retryable):
+    """No HTTP answer: connection refused or reset, a timeout, a broken response."""
+
+
+class CloudflareAPIError(CloudflareError):
+    """Cloudflare answered with an error envelope or a non-2xx status."""
+
+
+class NotFoundError(CloudflareAPIError):
+    """The script or workflow does not exist (404; codes 10007, 10200)."""
+
+
+class AuthenticationError(CloudflareAPIError):
+    """The token is missing, invalid, or lacks permission for this account (401/403; code 10000)."""
+
+
+class ConflictError(CloudflareAPIError):
+    """The object exists or is still in use."""
+
+
+class AlreadyExistsError(ConflictError):
+    """``create`` refused to take over an existing object (pass ``adopt=True`` to take it over)."""
+
+
+class ValidationError(CloudflareAPIError):
+    """Cloudflare rejected the request's content (400/422)."""
+
+
+class RateLimitedError(CloudflareAPIError, Retryable):
+    """429: slow down; ``retry_after`` holds the server's ``Retry-After`` in seconds when sent."""
+
+    retry_after: float | None = None
+
+
+class ServerError(CloudflareAPIError, Retryable):
+    """5xx, or Workflows' ``internal_server`` [10001]: usually transient."""
+
+
+_HINTS: dict[int, str] = {
+    10000: "check that the API token is valid (cloudflare:apiToken or CLOUDFLARE_API_TOKEN)",
+    10001: "a transient Cloudflare Workflows error; it was retried. If it persists, the account may not be "
+    "enabled for Workflows yet",
+    10007: "the Worker script does not exist (deleted outside Pulumi?); run `pulumi refresh`",
+    10021: "Cloudflare rejected the script: it must be a valid ES module exporting every class its "
+    "workflow bindings name",
+    10061: "a bound class or script does not exist: deploy the script that defines it first",
+    10064: "the script is still in use (e.g. a queue consumer); remove that use first",
+    10142: "other Workers still bind this script; delete or update them first (Pulumi deletes dependents "
+    "first when they are in the same stack)",
+    10200: "the workflow does not exist (deleted outside Pulumi?); run `pulumi refresh`",
+    10208: "workflow cron schedules need a Workers Paid plan",
+    10251: "the script does not export the workflow's class: deploy a script that exports it first "
+    "(a hosting Worker is updated before its workflows)",
+    10252: "the script still hosts workflows: delete them first (Pulumi deletes a hosted Workflow "
+    "before its host Worker when both are in the stack)",
+}
+
+
+def hint_for(status: int | None, code: int | None, message: str = "") -> str | None:
+    """A short, actionable hint for a Cloudflare error."""
+    if code is not None and code in _HINTS:
+        return _HINTS[code]
+    lowered = message.lower()
+    if "referenced" in lowered or "still bound" in lowered or "in use" in lowered:
+        return _HINTS[10142]
+    if status in (401, 403):
+        return (
+            "check the API token (cloudflare:apiToken or CLOUDFLARE_API_TOKEN) and that it has "
+            "Workers Scripts and Workflows edit permission on this account "
+            "(cloudflare:accountId / CLOUDFLARE_ACCOUNT_ID)"
+        )
+    if status == 429:
+        return "rate limited by Cloudflare; retried with backoff"
+    if status is not None and status >= 500:
+        return "Cloudflare had a server error; retried with backoff. Try again later"
+    return None

@@ -1,0 +1,267 @@
+"""Planning (pure): input normalisation, diffs, replace decisions and class-rename plans.
+
+Nothing here talks to Cloudflare. ``check`` normalises with :func:`normalise_worker` /
+:func:`normalise_workflow`, ``diff`` compares old outputs with new checked inputs through
+:func:`diff_worker` / :func:`diff_workflow`.
+
+Diff contract (docs/architecture.md): no change after normalisation -> ``changes=False``; otherwise
+``changes=None`` with ``replaces`` = the identity keys that changed or are unknown, so the engine diffs old
+and new inputs itself and previews name the changed keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.output import Unknown
+
+from .rules import is_unknown
+
+DEFAULT_COMPATIBILITY_DATE = "2025-04-01"
+DEFAULT_MAIN_MODULE = "worker.mjs"
+
+WORKER_INPUTS = (
+    "account_id",
+    "name",
+    "script",
+    "main_module",
+    "compatibility_date",
+    "compatibility_flags",
+    "bindings",
+    "adopt",
+)
+WORKER_IDENTITY = ("account_id", "name")
+WORKER_COMPUTED = ("etag", "created_on", "modified_on")
+
+WORKFLOW_INPUTS = (
+    "account_id",
+    "workflow_name",
+    "class_name",
+    "script_name",
+    "limits",
+    "adopt",
+    "derived_name",
+)
+WORKFLOW_IDENTITY = ("account_id", "workflow_name")
+WORKFLOW_COMPUTED = ("workflow_id", "version_id", "created_on")
+
+# Keys that only steer `create` (taking over an existing object, the rename guard): changing them changes
+# nothing remote, so they never make a diff on their own.
+CREATE_ONLY = ("adopt", "derived_name")
+
+__all__ = [
+    "DEFAULT_COMPATIBILITY_DATE",
+    "DEFAULT_MAIN_MODULE",
+    "WORKER_COMPUTED",
+    "WORKER_IDENTITY",
+    "WORKER_INPUTS",
+    "WORKFLOW_COMPUTED",
+    "WORKFLOW_IDENTITY",
+    "WORKFLOW_INPUTS",
+    "ClassRename",
+    "Diff",
+    "bindings_from_wire",
+    "bindings_to_wire",
+    "class_renames",
+    "diff_worker",
+    "diff_workflow",
+    "hosted_workflows",
+    "json_numbers",
+    "normalise_binding",
+    "normalise_bindings",
+    "normalise_worker",
+    "normalise_workflow",
+]
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What changed between the state and the program, as the provider's ``diff`` reports it."""
+
+    changed: list[str] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changed)
+
+
+@dataclass(frozen=True)
+class ClassRename:
+    """A hosted workflow whose class changes: the script must export `new`; `old` may still run instances."""
+
+    workflow_name: str
+    old: str
+    new: str
+
+
+def json_numbers(value: Any) -> Any:
+    """Integral floats back to ints, recursively.
+
+    Every number crosses the engine's gRPC boundary as a protobuf double, so ``{"steps": 50}`` reaches
+    ``create`` as ``{"steps": 50.0}``; Cloudflare validates integers strictly. JavaScript has one number type,
+    so turning ``50.0`` into ``50`` never changes what a script sees.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: json_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_numbers(v) for v in value]
+    return value
+
+
+# --- normalisation -----------------------------------------------------------------------------------------
+
+
+def _drop_none(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def normalise_binding(name: str, body: Any, script_name: Any) -> Any:
+    """Canonical binding body: no ``None`` values, no ``name`` key, no self-``script_name`` on workflows."""
+    if not isinstance(body, Mapping):
+        return body
+    out = _drop_none(body)
+    if out.get("name") == name:
+        del out["name"]
+    if (
+        out.get("type") == "workflow"
+        and "script_name" in out
+        and not isinstance(script_name, Unknown)
+        and out["script_name"] == script_name
+    ):
+        # A workflow bound by its own host: Cloudflare's default for a missing script_name is "this script".
+        del out["script_name"]
+    return out
+
+
+def normalise_bindings(bindings: Any, script_name: Any) -> Any:
+    if bindings is None:
+        return {}
+    if not isinstance(bindings, Mapping):
+        return bindings
+    return {
+        k: normalise_binding(k, v, script_name)
+        for k, v in sorted(bindings.items(), key=lambda kv: str(kv[0]))
+    }
+
+
+def _flags(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)) and not is_unknown(value):
+        return sorted(set(value), key=str)
+    return value
+
+
+def normalise_worker(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Worker inputs with defaults filled and canonical order/shape (idempotent)."""
+    out: dict[str, Any] = {k: props.get(k) for k in WORKER_INPUTS}
+    if out["main_module"] is None:
+        out["main_module"] = DEFAULT_MAIN_MODULE
+    if out["compatibility_date"] is None:
+        out["compatibility_date"] = DEFAULT_COMPATIBILITY_DATE
+    out["compatibility_flags"] = _flags(out["compatibility_flags"])
+    out["bindings"] = normalise_bindings(out["bindings"], out["name"])
+    out["adopt"] = bool(out["adopt"]) if not isinstance(out["adopt"], Unknown) else out["adopt"]
+    return out
+
+
+def normalise_workflow(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Workflow inputs with defaults filled (idempotent). ``limits={}`` means no limits."""
+    out: dict[str, Any] = {k: props.get(k) for k in WORKFLOW_INPUTS}
+    limits = out["limits"]
+    if isinstance(limits, Mapping):
+        limits = json_numbers(_drop_none(limits)) or None
+    out["limits"] = limits
+    for flag in ("adopt", "derived_name"):
+        out[flag] = bool(out[flag]) if not isinstance(out[flag], Unknown) else out[flag]
+    return out
+
+
+# --- diffs -------------------------------------------------------------------------------------------------
+
+
+def _diff(
+    old: Mapping[str, Any], new: Mapping[str, Any], keys: tuple[str, ...], identity: tuple[str, ...]
+) -> Diff:
+    changed: list[str] = []
+    for key in keys:
+        if key in CREATE_ONLY:
+            continue
+        if is_unknown(new.get(key)) or old.get(key) != new.get(key):
+            changed.append(key)
+    replaces = [k for k in changed if k in identity]
+    return Diff(changed=changed, replaces=replaces)
+
+
+def diff_worker(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+    """Old Worker outputs vs new checked inputs. ``account_id`` and ``name`` changes replace the script."""
+    return _diff(normalise_worker(olds), normalise_worker(news), WORKER_INPUTS, WORKER_IDENTITY)
+
+
+def diff_workflow(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+    """Old Workflow outputs vs new checked inputs. ``account_id`` and ``workflow_name`` changes replace it;
+    ``class_name``, ``script_name`` and ``limits`` are updated in place (the workflow keeps its id)."""
+    return _diff(normalise_workflow(olds), normalise_workflow(news), WORKFLOW_INPUTS, WORKFLOW_IDENTITY)
+
+
+# --- hosted workflows and class renames --------------------------------------------------------------------
+
+
+def hosted_workflows(bindings: Any, script_name: Any) -> dict[str, str]:
+    """``workflow_name -> class_name`` for the workflow bindings a script hosts
+    (no or own ``script_name``)."""
+    hosted: dict[str, str] = {}
+    if not isinstance(bindings, Mapping):
+        return hosted
+    for body in bindings.values():
+        if not isinstance(body, Mapping) or body.get("type") != "workflow":
+            continue
+        if body.get("script_name") not in (None, script_name):
+            continue
+        wf, cls = body.get("workflow_name"), body.get("class_name")
+        if isinstance(wf, str) and isinstance(cls, str):
+            hosted[wf] = cls
+    return hosted
+
+
+def class_renames(old_bindings: Any, new_bindings: Any, script_name: Any) -> list[ClassRename]:
+    """Hosted workflows whose class changes between two versions of one script."""
+    old = hosted_workflows(old_bindings, script_name)
+    new = hosted_workflows(new_bindings, script_name)
+    return [ClassRename(wf, old[wf], cls) for wf, cls in sorted(new.items()) if wf in old and old[wf] != cls]
+
+
+# --- wire shape --------------------------------------------------------------------------------------------
+
+
+def bindings_to_wire(bindings: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """State shape (name -> body without name) to Cloudflare's list shape, sorted by name."""
+    return [{"name": name, **json_numbers(dict(body))} for name, body in sorted(bindings.items())]
+
+
+def bindings_from_wire(
+    items: Any, script_name: str, previous: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Cloudflare's list shape (from GET settings) to state shape.
+
+    Cloudflare never returns ``secret_text`` values; a secret binding that still exists remotely keeps the
+    value from `previous` (the state), so a refresh does not erase it.
+    """
+    previous = previous or {}
+    out: dict[str, dict[str, Any]] = {}
+    for item in items or []:
+        if not isinstance(item, Mapping) or "name" not in item:
+            continue
+        name = str(item["name"])
+        body = {k: v for k, v in item.items() if k != "name"}
+        if body.get("type") == "secret_text" and "text" not in body:
+            old = previous.get(name)
+            if isinstance(old, Mapping) and old.get("type") == "secret_text" and "text" in old:
+                body["text"] = old["text"]
+        out[name] = normalise_binding(name, body, script_name)
+    return dict(sorted(out.items()))

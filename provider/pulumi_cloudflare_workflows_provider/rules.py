@@ -1,0 +1,416 @@
+"""Input rules (pure): names, identifiers, lengths, binding shapes, and the ES-module export scan.
+
+Every validator returns a list of ``(property, reason)`` pairs, empty when the value is fine, and accepts
+``pulumi.output.Unknown`` anywhere (an unknown value, seen only in previews, fails nothing). The provider's
+``check`` turns the pairs into ``CheckFailure``s before any API call; the SDK uses the same functions to fail
+fast at construction time with a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pulumi.output import Unknown, contains_unknowns
+
+Failure = tuple[str, str]
+
+SCRIPT_NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9-_]*$")
+SCRIPT_NAME_MAX = 63
+WORKFLOW_NAME_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9-_]*$")
+WORKFLOW_NAME_MAX = 64
+CLASS_NAME_MAX = 255
+JS_IDENTIFIER_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+ACCOUNT_ID_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
+COMPAT_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+COMPAT_FLAG_RE = re.compile(r"^[a-z0-9_]+$")
+MAIN_MODULE_RE = re.compile(r"^[A-Za-z0-9_.-]+\.(?:mjs|js)$")
+
+# Reserved words cannot name a class (`class for {}` is a syntax error).
+JS_RESERVED = frozenset(
+    [
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "let",
+        "static",
+        "implements",
+        "interface",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "await",
+    ]
+)
+
+# Required keys per Cloudflare binding type (cloudflare-api.md §3.4). Types not listed only need `type`.
+BINDING_REQUIRED: Mapping[str, tuple[str, ...]] = {
+    "plain_text": ("text",),
+    "secret_text": ("text",),
+    "json": ("json",),
+    "workflow": ("workflow_name",),
+    "kv_namespace": ("namespace_id",),
+    "r2_bucket": ("bucket_name",),
+    "queue": ("queue_name",),
+    "service": ("service",),
+    "analytics_engine": ("dataset",),
+    "hyperdrive": ("id",),
+    "vectorize": ("index_name",),
+    "dispatch_namespace": ("namespace",),
+    "mtls_certificate": ("certificate_id",),
+    "pipelines": ("pipeline",),
+    "secrets_store_secret": ("store_id", "secret_name"),
+    "ratelimit": ("namespace_id", "simple"),
+    "ai_search": ("instance_name",),
+    "ai_search_namespace": ("namespace",),
+    "vpc_service": ("service_id",),
+    "flagship": ("app_id",),
+    "data_blob": ("part",),
+    "text_blob": ("part",),
+    "wasm_module": ("part",),
+    "secret_key": ("format", "algorithm", "usages"),
+}
+
+__all__ = [
+    "BINDING_REQUIRED",
+    "CLASS_NAME_MAX",
+    "SCRIPT_NAME_MAX",
+    "WORKFLOW_NAME_MAX",
+    "Failure",
+    "is_js_class_name",
+    "is_unknown",
+    "missing_classes",
+    "module_exports",
+    "validate_account_id",
+    "validate_binding",
+    "validate_bindings",
+    "validate_class_name",
+    "validate_compatibility_date",
+    "validate_compatibility_flags",
+    "validate_limits",
+    "validate_main_module",
+    "validate_script",
+    "validate_script_name",
+    "validate_workflow_name",
+]
+
+
+def is_unknown(value: Any) -> bool:
+    """True when `value` is, or contains, a preview Unknown."""
+    return isinstance(value, Unknown) or contains_unknowns(value)
+
+
+def is_js_class_name(value: str) -> bool:
+    """A valid JavaScript class name (ASCII identifier, not a reserved word)."""
+    return bool(JS_IDENTIFIER_RE.match(value)) and value not in JS_RESERVED
+
+
+def _name(prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str) -> list[Failure]:
+    if isinstance(value, Unknown):
+        return []
+    if not isinstance(value, str) or not value:
+        return [(prop, f"{what} is required and must be a non-empty string")]
+    if len(value) > limit:
+        return [(prop, f"{what} {value!r} is {len(value)} characters long; the limit is {limit}")]
+    if not pattern.match(value):
+        return [(prop, f"{what} {value!r} must match {pattern.pattern}")]
+    return []
+
+
+def validate_script_name(value: Any, prop: str = "name") -> list[Failure]:
+    """A Worker script name: ``^[a-z0-9_][a-z0-9-_]*$``, at most 63 characters."""
+    return _name(prop, value, SCRIPT_NAME_RE, SCRIPT_NAME_MAX, "script name")
+
+
+def validate_workflow_name(value: Any, prop: str = "workflow_name") -> list[Failure]:
+    """A Workflow name: ``^[a-zA-Z0-9_][a-zA-Z0-9-_]*$``, 1 to 64 characters."""
+    return _name(prop, value, WORKFLOW_NAME_RE, WORKFLOW_NAME_MAX, "workflow name")
+
+
+def validate_class_name(value: Any, prop: str = "class_name") -> list[Failure]:
+    """A Workflow class name: a JavaScript class name of at most 255 characters."""
+    if isinstance(value, Unknown):
+        return []
+    failures = _name(prop, value, JS_IDENTIFIER_RE, CLASS_NAME_MAX, "class name")
+    if not failures and value in JS_RESERVED:
+        failures.append((prop, f"class name {value!r} is a reserved word in JavaScript"))
+    return failures
+
+
+def validate_account_id(value: Any, prop: str = "account_id") -> list[Failure]:
+    """A Cloudflare account id (32 hex characters in practice; 1-32 alphanumerics accepted)."""
+    if isinstance(value, Unknown):
+        return []
+    if not isinstance(value, str) or not value:
+        return [
+            (
+                prop,
+                "account id is required: pass account_id=, or set `pulumi config set cloudflare:accountId "
+                "<id>` or the CLOUDFLARE_ACCOUNT_ID environment variable",
+            )
+        ]
+    if not ACCOUNT_ID_RE.match(value):
+        return [(prop, f"account id {value!r} must be 1-32 letters or digits")]
+    return []
+
+
+def validate_compatibility_date(value: Any, prop: str = "compatibility_date") -> list[Failure]:
+    """A ``YYYY-MM-DD`` date that exists on the calendar."""
+    if isinstance(value, Unknown):
+        return []
+    if not isinstance(value, str) or not COMPAT_DATE_RE.match(value):
+        return [(prop, f"compatibility date {value!r} must be a YYYY-MM-DD date")]
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return [(prop, f"compatibility date {value!r} is not a calendar date")]
+    return []
+
+
+def validate_compatibility_flags(value: Any, prop: str = "compatibility_flags") -> list[Failure]:
+    """A list of flag names such as ``nodejs_compat``."""
+    if isinstance(value, Unknown):
+        return []
+    if not isinstance(value, (list, tuple)):
+        return [(prop, "compatibility flags must be a list of strings")]
+    failures: list[Failure] = []
+    for i, flag in enumerate(value):
+        if isinstance(flag, Unknown):
+            continue
+        if not isinstance(flag, str) or not COMPAT_FLAG_RE.match(flag):
+            failures.append(
+                (f"{prop}[{i}]", f"compatibility flag {flag!r} must match {COMPAT_FLAG_RE.pattern}")
+            )
+    return failures
+
+
+def validate_main_module(value: Any, prop: str = "main_module") -> list[Failure]:
+    """The module file name: a ``.js`` or ``.mjs`` base name."""
+    if isinstance(value, Unknown):
+        return []
+    if not isinstance(value, str) or not MAIN_MODULE_RE.match(value):
+        return [(prop, f"main module {value!r} must be a .js or .mjs file name without directories")]
+    return []
+
+
+def validate_script(value: Any, prop: str = "script") -> list[Failure]:
+    """ES-module source: a non-empty string."""
+    if isinstance(value, Unknown):
+        return []
+    if not isinstance(value, str) or not value.strip():
+        return [(prop, "script must be non-empty ES-module source (pass script= or entrypoint=)")]
+    return []
+
+
+def validate_limits(value: Any, prop: str = "limits") -> list[Failure]:
+    """Workflow limits: ``None`` or ``{"steps": int >= 1}``."""
+    if value is None or isinstance(value, Unknown):
+        return []
+    if not isinstance(value, Mapping):
+        return [(prop, 'limits must be a dict like {"steps": 100}')]
+    failures: list[Failure] = []
+    for key in value:
+        if key != "steps":
+            failures.append((f"{prop}.{key}", f"unknown limit {key!r}; Workflows support only 'steps'"))
+    steps = value.get("steps")
+    if isinstance(steps, Unknown) or steps is None:
+        return failures
+    if isinstance(steps, float) and steps.is_integer():
+        steps = int(steps)  # the engine's protobuf Struct turns 100 into 100.0
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        failures.append((f"{prop}.steps", f"steps limit {steps!r} must be an integer >= 1"))
+    return failures
+
+
+def validate_binding(name: str, body: Any, *, script_name: Any = None) -> list[Failure]:
+    """One binding body (Cloudflare's shape without ``name``), bound as `name` in a script
+    named `script_name`."""
+    prop = f"bindings.{name}"
+    failures: list[Failure] = []
+    if not JS_IDENTIFIER_RE.match(name):
+        failures.append(
+            (prop, f"binding name {name!r} must be a JavaScript identifier (it becomes env.{name})")
+        )
+    if isinstance(body, Unknown):
+        return failures
+    if not isinstance(body, Mapping):
+        return [*failures, (prop, "binding must be a dict in Cloudflare's binding shape with a 'type'")]
+    btype = body.get("type")
+    if isinstance(btype, Unknown):
+        return failures
+    if not isinstance(btype, str) or not btype:
+        return [*failures, (f"{prop}.type", "binding 'type' is required (e.g. 'workflow', 'plain_text')")]
+    if "name" in body and not isinstance(body["name"], Unknown) and body["name"] != name:
+        failures.append((f"{prop}.name", f"binding body names {body['name']!r} but is bound as {name!r}"))
+    for key in BINDING_REQUIRED.get(btype, ()):
+        if body.get(key) is None:
+            failures.append((f"{prop}.{key}", f"a {btype} binding needs {key!r}"))
+    if btype in ("plain_text", "secret_text"):
+        text = body.get("text")
+        if text is not None and not isinstance(text, (str, Unknown)):
+            failures.append((f"{prop}.text", f"a {btype} binding's text must be a string"))
+    if btype == "workflow":
+        failures.extend(_workflow_binding(prop, body, script_name))
+    return failures
+
+
+def _workflow_binding(prop: str, body: Mapping[str, Any], script_name: Any) -> list[Failure]:
+    failures: list[Failure] = []
+    if body.get("workflow_name") is not None:
+        failures.extend(validate_workflow_name(body["workflow_name"], f"{prop}.workflow_name"))
+    target = body.get("script_name")
+    if target is not None:
+        failures.extend(validate_script_name(target, f"{prop}.script_name"))
+    hosted = target is None or (not isinstance(target, Unknown) and target == script_name)
+    if body.get("class_name") is not None:
+        failures.extend(validate_class_name(body["class_name"], f"{prop}.class_name"))
+    elif hosted:
+        failures.append((f"{prop}.class_name", "a workflow hosted by this script needs 'class_name'"))
+    return failures
+
+
+def validate_bindings(value: Any, *, script_name: Any = None, prop: str = "bindings") -> list[Failure]:
+    """All bindings of a script, plus cross-binding rules (one class per hosted workflow name)."""
+    if value is None or isinstance(value, Unknown):
+        return []
+    if not isinstance(value, Mapping):
+        return [(prop, "bindings must be a dict of binding name -> binding")]
+    failures: list[Failure] = []
+    hosted: dict[str, tuple[str, Any]] = {}
+    for name, body in value.items():
+        if not isinstance(name, str):
+            failures.append((prop, f"binding name {name!r} must be a string"))
+            continue
+        failures.extend(validate_binding(name, body, script_name=script_name))
+        if (
+            not isinstance(body, Mapping)
+            or body.get("type") != "workflow"
+            or is_unknown(body)
+            or body.get("script_name") not in (None, script_name)
+            or not isinstance(body.get("workflow_name"), str)
+        ):
+            continue
+        wf_name, cls = body["workflow_name"], body.get("class_name")
+        seen = hosted.setdefault(wf_name, (name, cls))
+        if seen[1] != cls:
+            failures.append(
+                (
+                    f"{prop}.{name}.class_name",
+                    f"workflow {wf_name!r} is bound as {seen[0]} with class {seen[1]!r} and as {name} with "
+                    f"class {cls!r}; one workflow has one class",
+                )
+            )
+    return failures
+
+
+# --- ES-module export scan (for the preflight class check) -------------------------------------------------
+
+_EXPORT_DECL = re.compile(
+    r"\bexport\s+(default\s+)?(?:async\s+)?(?:class|function)\s*\*?\s*([A-Za-z_$][\w$]*)?",
+)
+_EXPORT_DEFAULT = re.compile(r"\bexport\s+default\b")
+_EXPORT_VAR = re.compile(r"\bexport\s+(?:const|let|var)\s+([A-Za-z_$][\w$]*)")
+_EXPORT_LIST = re.compile(r"\bexport\s*\{([^}]*)\}")
+_EXPORT_STAR = re.compile(r"\bexport\s*\*\s*(?:as\s+([A-Za-z_$][\w$]*)\s*)?from\b")
+
+
+def _blank_comments_and_strings(source: str) -> str:
+    """Replace comments and string/template contents with spaces so the export scan sees code only."""
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        nxt = source[i + 1] if i + 1 < n else ""
+        if c == "/" and nxt == "/":
+            end = source.find("\n", i)
+            end = n if end == -1 else end
+            out.append(" " * (end - i))
+            i = end
+        elif c == "/" and nxt == "*":
+            end = source.find("*/", i + 2)
+            end = n if end == -1 else end + 2
+            out.append(" " * (end - i))
+            i = end
+        elif c in "'\"`":
+            j = i + 1
+            while j < n and source[j] != c:
+                if source[j] == "\\":
+                    j += 1
+                elif c != "`" and source[j] == "\n":
+                    break
+                j += 1
+            out.append(c + " " * (min(j, n) - i - 1) + (c if j < n else ""))
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def module_exports(source: str) -> set[str] | None:
+    """Names an ES module exports, or ``None`` when that cannot be known statically (``export * from``)."""
+    code = _blank_comments_and_strings(source)
+    names: set[str] = set()
+    for match in _EXPORT_STAR.finditer(code):
+        if match.group(1) is None:
+            return None
+        names.add(match.group(1))
+    for match in _EXPORT_DECL.finditer(code):
+        names.add("default" if match.group(1) else (match.group(2) or "default"))
+    if _EXPORT_DEFAULT.search(code):
+        names.add("default")
+    names.update(m.group(1) for m in _EXPORT_VAR.finditer(code))
+    for match in _EXPORT_LIST.finditer(code):
+        for spec in match.group(1).split(","):
+            parts = spec.split()
+            if not parts:
+                continue
+            names.add(parts[-1] if len(parts) == 3 and parts[1] == "as" else parts[0])
+    return names
+
+
+def missing_classes(source: Any, classes: Iterable[str]) -> list[str]:
+    """Classes from `classes` that `source` does not export (empty when unknowable or all present)."""
+    if not isinstance(source, str):
+        return []
+    exported = module_exports(source)
+    if exported is None:
+        return []
+    return sorted({c for c in classes if isinstance(c, str) and c not in exported})

@@ -1,0 +1,176 @@
+"""``WorkerProvider``: the Worker script resource (``pulumi-python:dynamic/cloudflare:Worker``).
+
+Lifecycle (id = script name):
+
+- ``check``: normalise (defaults, sorted flags, canonical bindings) and validate every input, including the
+  preflight that each workflow this script hosts names a class the script exports. No API call.
+- ``diff``: pure (:mod:`.plan`); ``account_id``/``name`` replace, everything else updates in place.
+- ``create``: refuse if the script exists (unless ``adopt``), then upload (multipart: ``metadata`` + module).
+- ``update``: upload.
+- ``read``: GET settings and content; report drift as new inputs; a missing script reads as gone.
+- ``delete``: DELETE without ``force``; a 404 means already gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+
+from . import plan, rules
+from .base import CloudflareProvider, log_warning
+from .cloudflare.errors import AlreadyExistsError, NotFoundError
+
+__all__ = ["WorkerProvider"]
+
+
+def _outputs(inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str, Any]:
+    outs = {k: inputs.get(k) for k in plan.WORKER_INPUTS}
+    outs.update({k: computed.get(k) for k in plan.WORKER_COMPUTED})
+    return outs
+
+
+def _metadata(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "main_module": props["main_module"],
+        "compatibility_date": props["compatibility_date"],
+        "compatibility_flags": list(props["compatibility_flags"]),
+        "bindings": plan.bindings_to_wire(props["bindings"]),
+    }
+
+
+def _module_from_content(content_type: str, body: bytes, main_module: str) -> str:
+    """The main module's source from GET .../content/v2 (raw JS, or multipart with one part per module)."""
+    if content_type.startswith("multipart/"):
+        message = BytesParser(policy=default_policy).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        parts = list(message.iter_parts()) if message.is_multipart() else []
+        for part in parts:
+            if (
+                part.get_param("name", header="content-disposition") == main_module
+                or part.get_filename() == main_module
+            ):
+                payload = part.get_payload(decode=True)
+                return payload.decode() if isinstance(payload, bytes) else str(payload)
+        if parts:
+            payload = parts[0].get_payload(decode=True)
+            return payload.decode() if isinstance(payload, bytes) else str(payload)
+    return body.decode()
+
+
+class WorkerProvider(CloudflareProvider):
+    """Creates, updates, reads and deletes one Cloudflare Worker script (ES module)."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = plan.normalise_worker(news)
+        failures: list[rules.Failure] = []
+        failures += rules.validate_account_id(props["account_id"])
+        failures += rules.validate_script_name(props["name"])
+        failures += rules.validate_script(props["script"])
+        failures += rules.validate_main_module(props["main_module"])
+        failures += rules.validate_compatibility_date(props["compatibility_date"])
+        failures += rules.validate_compatibility_flags(props["compatibility_flags"])
+        failures += rules.validate_bindings(props["bindings"], script_name=props["name"])
+        failures += self._preflight_classes(props)
+        return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
+
+    @staticmethod
+    def _preflight_classes(props: Mapping[str, Any]) -> list[rules.Failure]:
+        """Every workflow this script hosts must name a class the script exports (before any upload)."""
+        bindings = props["bindings"]
+        if not isinstance(bindings, Mapping) or rules.is_unknown(props["script"]):
+            return []
+        hosted = plan.hosted_workflows(bindings, props["name"])
+        missing = set(rules.missing_classes(props["script"], hosted.values()))
+        failures: list[rules.Failure] = []
+        for binding, body in bindings.items():
+            if not isinstance(body, Mapping) or body.get("type") != "workflow":
+                continue
+            cls = body.get("class_name")
+            if cls in missing and body.get("workflow_name") in hosted:
+                failures.append(
+                    (
+                        f"bindings.{binding}.class_name",
+                        f"workflow {body.get('workflow_name')!r} is hosted by this script but the script "
+                        f"does not export class {cls!r}; add `export class {cls} extends WorkflowEntrypoint "
+                        f"{{ ... }}` to {props['main_module']}",
+                    )
+                )
+        return failures
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = plan.diff_worker(olds, news)
+        if not result.has_changes:
+            return DiffResult(changes=False)
+        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=False)
+
+    def _upload(self, props: Mapping[str, Any]) -> Any:
+        return self.client().upload_script(
+            props["account_id"], props["name"], _metadata(props), {props["main_module"]: props["script"]}
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        account, name = props["account_id"], props["name"]
+        if not props.get("adopt"):
+            try:
+                self.client().get_script_settings(account, name)
+            except NotFoundError:
+                pass
+            else:
+                raise AlreadyExistsError(
+                    f"Worker script {name!r} already exists in account {account}; refusing to overwrite a "
+                    "script this stack did not create",
+                    method="GET",
+                    path=f"/accounts/{account}/workers/scripts/{name}/settings",
+                    hint="pick another `name`, or pass adopt=True to take the existing script over "
+                    "(its code and bindings are replaced by this program's)",
+                )
+        result = self._upload(props) or {}
+        return CreateResult(name, _outputs(props, result))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        for rename in plan.class_renames(olds.get("bindings"), news.get("bindings"), news.get("name")):
+            if rename.old not in (rules.module_exports(news["script"]) or {rename.old}):
+                log_warning(
+                    f"workflow {rename.workflow_name!r} moves from class {rename.old} to {rename.new}, and "
+                    f"the new script no longer exports {rename.old}: instances still running on it may "
+                    "fail. Keep exporting the old class until they finish."
+                )
+        result = self._upload(news) or {}
+        return UpdateResult(_outputs(news, result))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        account = props.get("account_id")
+        name = id_ or props.get("name")
+        if not account or not name:
+            return ReadResult(id_, props)
+        client = self.client()
+        try:
+            settings = client.get_script_settings(account, name) or {}
+            content_type, body = client.get_script_content(account, name)
+        except NotFoundError:
+            return ReadResult("", {})
+        main_module = props.get("main_module") or plan.DEFAULT_MAIN_MODULE
+        inputs = plan.normalise_worker(
+            {
+                "account_id": account,
+                "name": name,
+                "script": _module_from_content(content_type, body, main_module),
+                "main_module": main_module,
+                "compatibility_date": settings.get("compatibility_date") or props.get("compatibility_date"),
+                "compatibility_flags": settings.get("compatibility_flags", props.get("compatibility_flags")),
+                "bindings": plan.bindings_from_wire(settings.get("bindings"), name, props.get("bindings")),
+                "adopt": props.get("adopt"),
+            }
+        )
+        return ReadResult(name, _outputs(inputs, props), inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self.client().delete_script(props["account_id"], id_ or props["name"])
+        except NotFoundError:
+            return

@@ -1,0 +1,199 @@
+"""``WorkflowProvider``: the Workflow resource (``pulumi-python:dynamic/cloudflare:Workflow``).
+
+Lifecycle (id = workflow name):
+
+- ``check``: normalise and validate; a workflow no Worker hosts and with no ``script_name`` fails here.
+- ``diff``: pure (:mod:`.plan`); ``account_id``/``workflow_name`` replace; ``class_name``, ``script_name`` and
+  ``limits`` update in place.
+- ``create``: GET first and refuse to take over an existing workflow unless ``adopt``; for a derived
+  (default) name, also refuse when another workflow already runs the same class of the same script (a logical
+  rename without an alias); then PUT.
+- ``update``: PUT (an upsert keyed by name): a class rename keeps the workflow's id and its instances.
+- ``read``: GET; drift in class/script shows as changed inputs; 404/10200 reads as gone.
+- ``delete``: DELETE, tolerating 404/10200; never deletes a workflow whose id is not the one this state
+  created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+
+from . import plan, rules
+from .base import CloudflareProvider, log_warning
+from .cloudflare.errors import AlreadyExistsError, NotFoundError
+
+__all__ = ["WorkflowProvider", "takeover_refusal"]
+
+
+def takeover_refusal(account_id: str, workflow_name: str, remote: Mapping[str, Any]) -> AlreadyExistsError:
+    """The error ``create`` raises when the workflow name is taken and ``adopt`` is off."""
+    owner = f"script {remote.get('script_name')!r}, class {remote.get('class_name')!r}"
+    return AlreadyExistsError(
+        f"Workflow {workflow_name!r} already exists in account {account_id} ({owner}, id "
+        f"{remote.get('id')}); refusing to take it over. A Workflow's Pulumi logical name is its stable "
+        "identifier and is immutable: if you renamed the resource in your program, keep its identity with "
+        'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")]) so Pulumi '
+        "updates the existing workflow instead of creating (and later deleting) one",
+        method="GET",
+        path=f"/accounts/{account_id}/workflows/{workflow_name}",
+        hint="if this workflow was created outside this stack and you mean to manage it here, pass "
+        "adopt=True; otherwise choose another workflow_name",
+    )
+
+
+def rename_refusal(
+    account_id: str, workflow_name: str, class_name: str, script_name: str, sibling: Mapping[str, Any]
+) -> AlreadyExistsError:
+    """The error ``create`` raises when a derived-name workflow would duplicate a live one (a rename).
+
+    A default ``workflow_name`` follows the logical name, so renaming the resource without an alias would
+    create a second workflow on the same class and then delete the live one (and its history) at the end of
+    the update. Refusing here, before anything is created, keeps the live workflow.
+    """
+    return AlreadyExistsError(
+        f"Workflow {sibling.get('name')!r} (id {sibling.get('id')}) already runs class {class_name!r} of "
+        f"script {script_name!r}; refusing to create {workflow_name!r} next to it. Its name was derived from "
+        "the Pulumi logical name, which is the workflow's immutable stable identifier: if you renamed the "
+        "resource, keep the live workflow with "
+        'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")])',
+        method="GET",
+        path=f"/accounts/{account_id}/workflows",
+        hint="to run a second workflow on the same class on purpose, give this one an explicit workflow_name",
+    )
+
+
+def _sibling(
+    workflows: list[dict[str, Any]], workflow_name: str, class_name: str, script_name: str
+) -> dict[str, Any] | None:
+    """Another workflow already bound to the same class of the same script, if any."""
+    for remote in workflows:
+        same_target = remote.get("class_name") == class_name and remote.get("script_name") == script_name
+        if same_target and remote.get("name") != workflow_name:
+            return remote
+    return None
+
+
+def _outputs(inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str, Any]:
+    outs = {k: inputs.get(k) for k in plan.WORKFLOW_INPUTS}
+    outs.update({k: computed.get(k) for k in plan.WORKFLOW_COMPUTED})
+    return outs
+
+
+def _computed(result: Mapping[str, Any], fallback: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "workflow_id": result.get("id") or fallback.get("workflow_id"),
+        "version_id": result.get("version_id") or fallback.get("version_id"),
+        "created_on": result.get("created_on") or fallback.get("created_on"),
+    }
+
+
+def _put_body(props: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"class_name": props["class_name"], "script_name": props["script_name"]}
+    limits = plan.normalise_workflow(props)["limits"]
+    if limits:
+        body["limits"] = limits
+    return body
+
+
+class WorkflowProvider(CloudflareProvider):
+    """Registers, repoints, reads and deletes one Cloudflare Workflow."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = plan.normalise_workflow(news)
+        failures: list[rules.Failure] = []
+        failures += rules.validate_account_id(props["account_id"])
+        failures += rules.validate_workflow_name(props["workflow_name"])
+        failures += rules.validate_class_name(props["class_name"])
+        failures += rules.validate_limits(props["limits"])
+        if props["script_name"] is None:
+            failures.append(
+                (
+                    "script_name",
+                    f"Workflow {props['workflow_name']!r} is not hosted: bind it to a Worker (which then "
+                    "hosts it) or set script_name to the Worker script that exports its class",
+                )
+            )
+        else:
+            failures += rules.validate_script_name(props["script_name"], "script_name")
+        return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = plan.diff_workflow(olds, news)
+        if not result.has_changes:
+            return DiffResult(changes=False)
+        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        props = plan.normalise_workflow(props)  # again: numbers arrive as doubles over gRPC
+        account, name = props["account_id"], props["workflow_name"]
+        client = self.client()
+        if not props.get("adopt"):
+            try:
+                remote = client.get_workflow(account, name)
+            except NotFoundError:
+                pass
+            else:
+                raise takeover_refusal(account, name, remote or {})
+            if props.get("derived_name"):
+                cls, script = props["class_name"], props["script_name"]
+                sibling = _sibling(client.list_workflows(account), name, cls, script)
+                if sibling is not None:
+                    raise rename_refusal(account, name, cls, script, sibling)
+        result = client.put_workflow(account, name, _put_body(props)) or {}
+        return CreateResult(name, _outputs(props, _computed(result, {})))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        news = plan.normalise_workflow(news)
+        account, name = news["account_id"], news["workflow_name"]
+        result = self.client().put_workflow(account, name, _put_body(news)) or {}
+        old_id = olds.get("workflow_id")
+        if old_id and result.get("id") and result["id"] != old_id:
+            log_warning(
+                f"workflow {name!r} has a new id ({old_id} -> {result['id']}): it was deleted outside Pulumi "
+                "and the update re-created it; earlier instances are gone"
+            )
+        return UpdateResult(_outputs(news, _computed(result, olds)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        account = props.get("account_id")
+        name = id_ or props.get("workflow_name")
+        if not account or not name:
+            return ReadResult(id_, props)
+        try:
+            remote = self.client().get_workflow(account, name) or {}
+        except NotFoundError:
+            return ReadResult("", {})
+        inputs = plan.normalise_workflow(
+            {
+                "account_id": account,
+                "workflow_name": remote.get("name") or name,
+                "class_name": remote.get("class_name", props.get("class_name")),
+                "script_name": remote.get("script_name", props.get("script_name")),
+                "limits": props.get("limits"),
+                "adopt": props.get("adopt"),
+                "derived_name": props.get("derived_name"),
+            }
+        )
+        return ReadResult(name, _outputs(inputs, _computed(remote, props)), inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        account, name = props["account_id"], id_ or props["workflow_name"]
+        client = self.client()
+        try:
+            remote = client.get_workflow(account, name) or {}
+        except NotFoundError:
+            return
+        ours = props.get("workflow_id")
+        if ours and remote.get("id") and remote["id"] != ours:
+            log_warning(
+                f"not deleting workflow {name!r}: its id is {remote['id']}, not {ours} which this stack "
+                "created; it was re-created by someone else since, so it is theirs now"
+            )
+            return
+        try:
+            client.delete_workflow(account, name)
+        except NotFoundError:
+            return

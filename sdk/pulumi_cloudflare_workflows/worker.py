@@ -1,0 +1,168 @@
+"""``Worker``: a Cloudflare Worker script (ES module), its bindings, and the Workflows it hosts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+from pulumi_cloudflare_workflows_provider import naming, rules
+from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE, DEFAULT_MAIN_MODULE
+from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
+
+from .bindings import BindingValue, WorkflowBinding, to_cloudflare
+from .config import resolve_account_id, stable_id
+from .workflow import Workflow
+
+__all__ = ["DEFAULT_COMPATIBILITY_DATE", "Worker"]
+
+
+class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
+    """A Cloudflare Worker script, uploaded as one ES module, with its bindings.
+
+    Example::
+
+        orders = Workflow("orders", class_name="OrderWorkflow")
+        host = Worker("order-host", entrypoint="src/host.mjs", bindings={"ORDERS": orders})
+        client = Worker("order-api", entrypoint="src/api.mjs", bindings={"ORDERS": host.bindings["ORDERS"]})
+
+    Hosting: a ``Workflow`` bound here is *hosted* by this Worker when the Workflow has no ``script_name`` or
+    its ``script_name`` equals this Worker's ``name``. The Worker then registers the Workflow resource after
+    itself (``script_name`` = this script, ``depends_on`` = this Worker), and its ``check`` verifies before
+    any upload that the script exports the Workflow's class. A Workflow bound here whose ``script_name`` names
+    another script is a cross-script binding, deployed after that Workflow's registration.
+
+    :param resource_name: the stable identifier (Pulumi logical name).
+    :param name: the script name. Defaults to ``{project}-{stack}-{resource_name}``, lower-cased, at most 63
+        characters (hash-shortened). Changing it replaces the script.
+    :param script: ES-module source (``main_module`` ``worker.mjs``). Exactly one of
+        ``script``/``entrypoint``.
+    :param entrypoint: path to a ``.js``/``.mjs`` module, read when the program runs; its base name is the
+        main module. The module is uploaded as is (no bundling): imports other than ``cloudflare:*`` must be
+        inlined.
+    :param compatibility_date: ``YYYY-MM-DD``; defaults to the fixed ``DEFAULT_COMPATIBILITY_DATE`` (never
+        "today", which would change every day).
+    :param compatibility_flags: e.g. ``["nodejs_compat"]`` (order does not matter).
+    :param bindings: binding name -> ``Workflow``, another Worker's ``bindings[...]``, ``str`` (plain text),
+        ``Output[str]`` (secret text when the Output is secret), or a ``dict`` in Cloudflare's binding shape.
+    :param adopt: take over a script with this name that already exists (otherwise ``create`` refuses).
+    :param account_id: defaults to ``cloudflare:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``.
+    """
+
+    account_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    """The script name (the resource's id)."""
+    script: pulumi.Output[str]
+    main_module: pulumi.Output[str]
+    compatibility_date: pulumi.Output[str]
+    compatibility_flags: pulumi.Output[list[str]]
+    adopt: pulumi.Output[bool]
+    etag: pulumi.Output[str]
+    created_on: pulumi.Output[str]
+    modified_on: pulumi.Output[str]
+    bindings: Mapping[str, BindingValue]
+    """Re-export map: ``worker.bindings["X"]`` can be bound by another Worker as is. A Workflow hosted here
+    comes out as a ``WorkflowBinding`` whose ``script_name`` is this script."""
+    bindings_state: pulumi.Output[dict[str, dict[str, Any]]]
+    """The ``bindings`` property as stored in state (binding name -> Cloudflare body without ``name``)."""
+    hosted_workflows: list[Workflow]
+    """The Workflows this Worker hosts (registered after it)."""
+    script_name: str
+    """The script name as a plain string (known while the program runs)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: str | None = None,
+        script: pulumi.Input[str] | None = None,
+        entrypoint: str | os.PathLike[str] | None = None,
+        compatibility_date: str | None = None,
+        compatibility_flags: list[str] | None = None,
+        bindings: Mapping[str, BindingValue] | None = None,
+        adopt: bool = False,
+        account_id: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError("Worker name must be a plain str: it decides which Workflows this Worker hosts")
+        if name is None:
+            name = naming.default_script_name(
+                pulumi.get_project(), pulumi.get_stack(), stable_id(resource_name, opts)
+            )
+        failures = rules.validate_script_name(name)
+        if compatibility_date is not None:
+            failures += rules.validate_compatibility_date(compatibility_date)
+        if failures:
+            raise ValueError(f"Worker {resource_name!r}: " + "; ".join(f"{p}: {r}" for p, r in failures))
+        if (script is None) == (entrypoint is None):
+            raise ValueError(
+                f"Worker {resource_name!r}: pass exactly one of script= (source) or entrypoint= (a file)"
+            )
+        main_module = DEFAULT_MAIN_MODULE
+        if entrypoint is not None:
+            path = Path(entrypoint)
+            main_module = path.name
+            script = path.read_text(encoding="utf-8")
+
+        account = resolve_account_id(account_id)
+        self._cfwf_resource_name = resource_name
+        self.script_name = name
+
+        wire: dict[str, Any] = {}
+        hosted: list[Workflow] = []
+        try:
+            for key, value in (bindings or {}).items():
+                if isinstance(value, Workflow):
+                    if value.is_hosted_by(name):
+                        value._claim(self, resource_name, account)
+                        if value not in hosted:
+                            hosted.append(value)
+                        wire[key] = {
+                            "type": "workflow",
+                            "workflow_name": value.declared_workflow_name,
+                            "class_name": value.declared_class_name,
+                        }
+                    else:
+                        wire[key] = WorkflowBinding(
+                            value.workflow_name, value.class_name, value.script_name
+                        ).to_cloudflare()
+                else:
+                    wire[key] = to_cloudflare(key, value)
+            super().__init__(
+                WorkerProvider(),
+                resource_name,
+                {
+                    "account_id": account,
+                    "name": name,
+                    "script": script,
+                    "main_module": main_module,
+                    "compatibility_date": compatibility_date or DEFAULT_COMPATIBILITY_DATE,
+                    "compatibility_flags": sorted(set(compatibility_flags or [])),
+                    "bindings": wire,
+                    "adopt": adopt,
+                    "etag": None,
+                    "created_on": None,
+                    "modified_on": None,
+                },
+                opts,
+            )
+            self.bindings_state = self.__dict__["bindings"]
+            self.hosted_workflows = hosted
+            for workflow in hosted:
+                workflow._register_hosted(self, account)
+        except BaseException as exc:
+            for workflow in hosted:
+                workflow._abandon(exc)
+            raise
+
+        exported: dict[str, BindingValue] = {}
+        for key, value in (bindings or {}).items():
+            if isinstance(value, Workflow):
+                exported[key] = WorkflowBinding(value.workflow_name, value.class_name, value.script_name)
+            else:
+                exported[key] = value
+        self.bindings = exported

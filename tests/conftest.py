@@ -1,0 +1,58 @@
+"""Shared fixtures: a real cloudflare-local server per xdist worker, fresh account ids, the wrangler binary.
+
+Fixture names are a contract (docs/architecture.md): other test packages use them as they are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cloudflare_local.contract import ContractClient
+from cloudflare_local.node import node_executable, wrangler_bin
+from cloudflare_local.process import CloudflareLocalServer
+from cloudflare_local.testing import api_client
+
+TEST_TOKEN = "test-token"
+
+
+@pytest.fixture(scope="session")
+def cloudflare_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudflareLocalServer]:
+    """One server per xdist worker (session scope), token `test-token`; isolate tests by `account_id`."""
+    data_dir = tmp_path_factory.mktemp("cloudflare-local")
+    with CloudflareLocalServer(token=TEST_TOKEN, data_dir=data_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def account_id() -> str:
+    """A fresh 32-hex account id per test, so tests never see each other's objects."""
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def fresh_cloudflare_local(tmp_path: Path) -> Iterator[CloudflareLocalServer]:
+    """A server of this test's own (own data dir), for faults, restarts and request-log assertions."""
+    with CloudflareLocalServer(token=TEST_TOKEN, data_dir=tmp_path / "cloudflare-local") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def wrangler() -> Path:
+    """The repo's pinned wrangler CLI; skips (with the reason) when the npm packages are not installed."""
+    path = wrangler_bin()
+    if path is None:
+        pytest.skip("wrangler not installed: run `make setup` (npm ci in local/node)")
+    if node_executable() is None:
+        pytest.skip("node is not on PATH: wrangler cannot run")
+    return path
+
+
+@pytest.fixture
+def cf_api(cloudflare_local: CloudflareLocalServer, account_id: str) -> Iterator[ContractClient]:
+    """An httpx client on this test's account (`cf_api.get("/workflows")`) that checks every exchange
+    against Cloudflare's OpenAPI document (cloudflare_local.contract)."""
+    with api_client(cloudflare_local, account_id) as client:
+        yield client

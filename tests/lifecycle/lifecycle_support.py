@@ -1,0 +1,202 @@
+"""Helpers for the lifecycle suite: examples copied to tmp_path, run against cloudflare-local, read back over
+the Cloudflare API and the request log.
+
+Each test gets a fresh account id on the per-worker server, so it sees only its own scripts and workflows, and
+filters the (shared) request log by `/accounts/<id>/`.
+
+(Not named conftest: pytest imports every conftest as `conftest`; test modules import helpers from here.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+from pulumi_local import OperationResult, Stack, StepRecord
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+class Account:
+    """One Cloudflare account on cloudflare-local, read through the v4 API and the request log."""
+
+    def __init__(self, server: Any, account_id: str) -> None:
+        self.server = server
+        self.id = account_id
+        self.http = httpx.Client(
+            base_url=f"{server.api_base}/accounts/{account_id}",
+            headers={"Authorization": f"Bearer {server.token}"},
+            timeout=30,
+        )
+
+    def workflows(self) -> dict[str, dict[str, Any]]:
+        response = self.http.get("/workflows", params={"per_page": 100})
+        response.raise_for_status()
+        return {w["name"]: w for w in response.json()["result"]}
+
+    def scripts(self) -> set[str]:
+        response = self.http.get("/workers/scripts")
+        response.raise_for_status()
+        return {s["id"] for s in response.json()["result"]}
+
+    def delete_workflow(self, name: str) -> None:
+        self.http.delete(f"/workflows/{name}").raise_for_status()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """This account's API requests, oldest first."""
+        return [r for r in self.server.requests() if f"/accounts/{self.id}/" in r["path"] + "/"]
+
+    def mark(self) -> int:
+        return len(self.requests())
+
+    def requests_since(self, mark: int) -> list[tuple[str, str]]:
+        prefix = f"/client/v4/accounts/{self.id}"
+        return [(r["method"], r["path"].removeprefix(prefix)) for r in self.requests()[mark:]]
+
+    def env(self) -> dict[str, str]:
+        return {
+            "CLOUDFLARE_API_BASE_URL": self.server.api_base,
+            "CLOUDFLARE_API_TOKEN": self.server.token,
+            "CLOUDFLARE_ACCOUNT_ID": self.id,
+        }
+
+
+class Engine(Protocol):
+    """What the scenarios need from a deployment engine (pulumi-local's `Stack`, or the real CLI's)."""
+
+    def preview(self, *, diff: bool = False, expect_no_changes: bool = False) -> OperationResult: ...
+    def up(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult: ...
+    def refresh(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult: ...
+    def destroy(self, *, skip_preview: bool = False) -> OperationResult: ...
+    def config_set(self, key: str, value: str, secret: bool = False) -> None: ...
+    def outputs(self) -> dict[str, Any]: ...
+
+
+class PulumiCliStack:
+    """The same scenarios through a real `pulumi` CLI: a file backend in tmp_path, a passphrase secrets
+    provider, `--json` digests parsed into the same result type as pulumi-local's."""
+
+    def __init__(self, cwd: Path, stack: str, env: dict[str, str], backend: Path) -> None:
+        self.cwd = cwd
+        self.stack = stack
+        self.env = {
+            **os.environ,
+            **env,
+            "PULUMI_BACKEND_URL": f"file://{backend}",
+            "PULUMI_CONFIG_PASSPHRASE": "lifecycle",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+        backend.mkdir(parents=True, exist_ok=True)
+        self._pulumi("stack", "select", "--create", stack)
+
+    def _pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            ["pulumi", "--cwd", str(self.cwd), "--non-interactive", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if check and proc.returncode:
+            raise RuntimeError(f"pulumi {' '.join(args)} failed: {proc.stdout}{proc.stderr}")
+        return proc
+
+    def _op(self, command: str, *flags: str) -> OperationResult:
+        args = [command, "--json", "--show-sames", "--show-replacement-steps", *flags]
+        if command != "preview":
+            args.append("--yes")
+        proc = self._pulumi(*args, check=False)
+        try:
+            digest = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            digest = {}
+        steps = [
+            StepRecord.from_json(s) for s in digest.get("steps", []) if isinstance(s, dict) and "urn" in s
+        ]
+        for step in steps:
+            step.logical = step.op not in ("create-replacement", "delete-replaced")
+        return OperationResult(
+            command,
+            proc.returncode,
+            proc.stdout + proc.stderr,
+            steps,
+            digest.get("changeSummary", {}),
+            "",
+            digest,
+        )
+
+    def preview(self, *, diff: bool = False, expect_no_changes: bool = False) -> OperationResult:
+        return self._op(
+            "preview", *(["--diff"] if diff else []), *(["--expect-no-changes"] if expect_no_changes else [])
+        )
+
+    def up(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult:
+        return self._op(
+            "up",
+            *(["--skip-preview"] if skip_preview else []),
+            *(["--expect-no-changes"] if expect_no_changes else []),
+        )
+
+    def refresh(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult:
+        return self._op(
+            "refresh",
+            *(["--skip-preview"] if skip_preview else []),
+            *(["--expect-no-changes"] if expect_no_changes else []),
+        )
+
+    def destroy(self, *, skip_preview: bool = False) -> OperationResult:
+        return self._op("destroy", *(["--skip-preview"] if skip_preview else []))
+
+    def config_set(self, key: str, value: str, secret: bool = False) -> None:
+        self._pulumi("config", "set", key, value, *(["--secret"] if secret else ["--plaintext"]))
+
+    def outputs(self) -> dict[str, Any]:
+        return json.loads(self._pulumi("stack", "output", "--json", "--show-secrets").stdout)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Project:
+    """An example copied into tmp_path, with a way to edit its program and to make stacks of it."""
+
+    dir: Path
+    account: Account
+    tmp: Path
+    engine: str
+
+    def stack(self, name: str = "dev", subdir: str = "") -> Engine:
+        cwd = self.dir / subdir if subdir else self.dir
+        env = {**self.account.env(), "PULUMI_LOCAL_STATE_DIR": str(self.tmp / "state" / (subdir or "main"))}
+        if self.engine == "pulumi":
+            return PulumiCliStack(cwd, name, env, self.tmp / "backend")
+        return Stack(cwd, name, env=env)
+
+    def edit(self, old: str, new: str, path: str = "__main__.py") -> None:
+        """Replaces `old` with `new` in the copied program (failing loudly if the example no longer has
+        it)."""
+        file = self.dir / path
+        text = file.read_text()
+        assert old in text, f"{path} no longer contains {old!r}: update the lifecycle test"
+        file.write_text(text.replace(old, new, 1))
+
+
+def copy_project(name: str, tmp_path: Path, account: Account, engine: str) -> Project:
+    """Copies `examples/<name>` (or the root quickstart, `quickstart`) into tmp_path, without local state."""
+    target = tmp_path / name
+    if name == "quickstart":
+        target.mkdir()
+        for item in ("Pulumi.yaml", "__main__.py"):
+            shutil.copy(REPO / item, target / item)
+        shutil.copytree(REPO / "src", target / "src")
+    else:
+        shutil.copytree(
+            EXAMPLES / name, target, ignore=shutil.ignore_patterns(".pulumi-local", "Pulumi.*.yaml")
+        )
+    return Project(target, account, tmp_path, engine)

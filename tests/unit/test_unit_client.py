@@ -1,0 +1,180 @@
+"""The Cloudflare client against httpx.MockTransport: error tree, retries, Retry-After, no token in errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+from pulumi_cloudflare_workflows_provider.cloudflare import errors
+from pulumi_cloudflare_workflows_provider.cloudflare.client import CloudflareClient, RetryPolicy
+from pulumi_cloudflare_workflows_provider.config import DEFAULT_API_BASE, resolve_settings
+
+TOKEN = "tok-SUPER-SECRET-1234567890"
+BASE = "https://api.example.test/client/v4"
+
+
+def envelope_error(code: int, message: str) -> dict[str, object]:
+    return {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
+
+
+def client_for(
+    handler: Callable[[httpx.Request], httpx.Response], **kw: object
+) -> tuple[CloudflareClient, list[float]]:
+    sleeps: list[float] = []
+    client = CloudflareClient(
+        BASE,
+        TOKEN,
+        http=httpx.Client(transport=httpx.MockTransport(handler)),
+        sleep=sleeps.append,
+        seed=1,
+        **kw,  # type: ignore[arg-type,unused-ignore]
+    )
+    return client, sleeps
+
+
+def test_success_returns_result_and_sends_bearer_token() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, json={"success": True, "errors": [], "messages": [], "result": {"id": "x"}}
+        )
+
+    client, _ = client_for(handler)
+    assert client.get_workflow("acct", "orders") == {"id": "x"}
+    assert seen[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert seen[0].url.path == "/client/v4/accounts/acct/workflows/orders"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind"),
+    [
+        (404, 10200, errors.NotFoundError),
+        (404, 10007, errors.NotFoundError),
+        (401, 10000, errors.AuthenticationError),
+        (403, 10000, errors.AuthenticationError),
+        (409, 10142, errors.ConflictError),
+        (400, 10021, errors.ValidationError),
+    ],
+)
+def test_errors_map_to_types_and_carry_code_message_path_hint(
+    status: int, code: int, kind: type[errors.CloudflareError]
+) -> None:
+    client, sleeps = client_for(lambda r: httpx.Response(status, json=envelope_error(code, "it broke")))
+    with pytest.raises(kind) as info:
+        client.get_workflow("acct", "orders")
+    err = info.value
+    assert (err.status, err.code, err.message) == (status, code, "it broke")
+    text = str(err)
+    assert f"code {code}" in text and "it broke" in text and "GET /accounts/acct/workflows/orders" in text
+    assert err.hint and "Hint:" in text
+    assert sleeps == []  # not retryable
+
+
+def test_retries_429_honouring_retry_after_then_succeeds() -> None:
+    answers = iter(
+        [
+            httpx.Response(429, json=envelope_error(10429, "slow down"), headers={"Retry-After": "2"}),
+            httpx.Response(503, text="<html>unavailable</html>"),
+            httpx.Response(500, json=envelope_error(10001, "workflows.api.error.internal_server")),
+            httpx.Response(200, json={"success": True, "errors": [], "messages": [], "result": {"ok": 1}}),
+        ]
+    )
+    client, sleeps = client_for(lambda r: next(answers))
+    assert client.put_workflow("acct", "orders", {"class_name": "A", "script_name": "s"}) == {"ok": 1}
+    assert len(sleeps) == 3
+    assert sleeps[0] == 2.0  # Retry-After
+    assert all(0 < s <= client.retry.max_delay for s in sleeps[1:])
+
+
+def test_transport_errors_are_retried_and_give_up_after_max_attempts() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client, sleeps = client_for(handler, retry=RetryPolicy(max_attempts=4, base_delay=0.1, max_delay=1.0))
+    with pytest.raises(errors.TransportError) as info:
+        client.get_workflow("acct", "orders")
+    assert calls == 4 and len(sleeps) == 3
+    assert isinstance(info.value, errors.Retryable)
+    assert "gave up after 4 attempts" in str(info.value)
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    import random
+
+    policy = RetryPolicy(base_delay=0.5, max_delay=4.0)
+    rng = random.Random(0)
+    delays = [policy.delay(n, None, rng) for n in range(1, 9)]
+    assert delays[0] <= 0.5 and max(delays) <= 4.0
+    assert policy.delay(1, 1000.0, rng) == policy.max_retry_after
+
+
+def test_the_token_never_appears_in_errors_or_reprs() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        # A hostile server echoing the Authorization header back in its message.
+        return httpx.Response(
+            403, json=envelope_error(10000, f"bad token {request.headers['Authorization']}")
+        )
+
+    client, _ = client_for(handler)
+    with pytest.raises(errors.AuthenticationError) as info:
+        client.get_script_settings("acct", "s")
+    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
+    assert TOKEN not in repr(client)
+    settings = resolve_settings(None, {"CLOUDFLARE_API_TOKEN": TOKEN})
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings)
+    with pytest.raises(TypeError):
+        json.dumps(client.__getstate__())
+
+
+def test_missing_token_is_a_configuration_error_with_a_hint() -> None:
+    with pytest.raises(errors.ConfigurationError) as info:
+        CloudflareClient(BASE, None)
+    assert "cloudflare:apiToken" in str(info.value) and "CLOUDFLARE_API_TOKEN" in str(info.value)
+
+
+def test_settings_resolution_order() -> None:
+    class Cfg:
+        def __init__(self, values: dict[str, str]) -> None:
+            self.values = values
+
+        def get(self, key: str) -> str | None:
+            return self.values.get(key)
+
+    env = {"CLOUDFLARE_API_TOKEN": "env-token", "CLOUDFLARE_API_BASE_URL": "http://env/client/v4/"}
+    assert resolve_settings(Cfg({}), env).token == "env-token"
+    assert resolve_settings(Cfg({}), env).base_url == "http://env/client/v4"
+    configured = resolve_settings(
+        Cfg({"cloudflare:apiToken": "cfg", "cloudflare:apiBaseUrl": "http://cfg"}), env
+    )
+    assert (configured.token, configured.base_url) == ("cfg", "http://cfg")
+    assert resolve_settings(None, {}).base_url == DEFAULT_API_BASE
+    assert resolve_settings(None, {}).token is None
+
+
+def test_multipart_upload_shape() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, json={"success": True, "errors": [], "messages": [], "result": {"etag": "e"}}
+        )
+
+    client, _ = client_for(handler)
+    client.upload_script(
+        "acct", "host", {"main_module": "worker.mjs", "bindings": []}, {"worker.mjs": "export {}"}
+    )
+    body = seen[0].read().decode()
+    assert seen[0].method == "PUT"
+    assert seen[0].headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert 'name="metadata"' in body and '"main_module": "worker.mjs"' in body
+    assert 'name="worker.mjs"; filename="worker.mjs"' in body
+    assert "Content-Type: application/javascript+module" in body
