@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import FAST_RETRY, HOST_V1, HOST_V2, configured
+from provider_support import FAST_RETRY, HOST_V1, HOST_V2, configured
 from pulumi_cloudflare_workflows_provider.cloudflare.errors import NotFoundError
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider

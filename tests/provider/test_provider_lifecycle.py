@@ -6,7 +6,7 @@ import concurrent.futures
 from typing import Any
 
 import pytest
-from conftest import CLIENT, HOST_V1, HOST_V2, Providers, configured
+from provider_support import CLIENT, HOST_V1, HOST_V2, Providers, configured
 from pulumi_cloudflare_workflows_provider.cloudflare.errors import (
     AlreadyExistsError,
     AuthenticationError,

@@ -1,0 +1,79 @@
+"""Shared pieces of the provider tests: scripts, a fast retry policy and providers configured against a
+real cloudflare-local (kept out of conftest.py so tests import them by a unique module name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+from pulumi_cloudflare_workflows_provider.cloudflare.client import RetryPolicy
+from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
+from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+
+HOST_V1 = """import { WorkflowEntrypoint } from "cloudflare:workers";
+export class OrderWorkflow extends WorkflowEntrypoint {
+  async run(event, step) { return await step.do("one", async () => 1); }
+}
+export default { async fetch() { return new Response("v1"); } };
+"""
+
+HOST_V2 = """import { WorkflowEntrypoint } from "cloudflare:workers";
+export class OrderWorkflow extends WorkflowEntrypoint {
+  async run(event, step) { return await step.do("one", async () => 1); }
+}
+export class OrderWorkflowV2 extends WorkflowEntrypoint {
+  async run(event, step) { return await step.do("two", async () => 2); }
+}
+export default { async fetch() { return new Response("v2"); } };
+"""
+
+CLIENT = 'export default { async fetch(req, env) { return new Response("client"); } };\n'
+
+FAST_RETRY = RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.5, max_retry_after=1.0)
+
+
+def configured(provider: Any, server: Any, token: str | None = None) -> Any:
+    provider.configure(
+        ConfigureRequest(
+            Config(
+                {"cloudflare:apiToken": token or server.token, "cloudflare:apiBaseUrl": server.api_base},
+                "proj",
+            )
+        )
+    )
+    return provider
+
+
+@dataclass
+class Providers:
+    worker: WorkerProvider
+    workflow: WorkflowProvider
+    account_id: str
+    server: Any
+
+    def worker_inputs(self, name: str, script: str = HOST_V1, **over: Any) -> dict[str, Any]:
+        news = {"account_id": self.account_id, "name": name, "script": script, **over}
+        result = self.worker.check({}, news)
+        assert result.failures == [], result.failures
+        return dict(result.inputs)
+
+    def workflow_inputs(self, workflow_name: str, script_name: str, **over: Any) -> dict[str, Any]:
+        news = {
+            "account_id": self.account_id,
+            "workflow_name": workflow_name,
+            "class_name": "OrderWorkflow",
+            "script_name": script_name,
+            **over,
+        }
+        result = self.workflow.check({}, news)
+        assert result.failures == [], result.failures
+        return dict(result.inputs)
+
+    def hosted(self, workflow_name: str, class_name: str = "OrderWorkflow") -> dict[str, Any]:
+        return {"WF": {"type": "workflow", "workflow_name": workflow_name, "class_name": class_name}}
+
+    def account_requests(self) -> list[dict[str, Any]]:
+        marker = f"/accounts/{self.account_id}/"
+        return [r for r in self.server.requests() if marker in r["path"]]
