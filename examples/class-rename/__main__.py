@@ -6,8 +6,8 @@
     pulumi up                                              # uploads the script, then PUT /workflows/{name}
 
 The workflow's name comes from its stable identifier ("orders") and the stack, never from the class, so the
-rename
-is an in-place update: the same Cloudflare workflow (same id, same instance history) now runs the new class.
+rename is an in-place update: the same Cloudflare workflow (same id, same instance history) now runs the new
+class.
 """
 
 import pulumi

@@ -1,10 +1,8 @@
 """Cross-script, method 2 (`script_name`): one Workflow bound by its host and by a client.
 
 `script_name` names the host script, so the host (whose name matches) hosts and registers the workflow, and
-the
-client gets a cross-script binding. The client is declared first on purpose: its binding's values are outputs
-of
-the registered workflow, so it still deploys after the workflow's registration.
+the client gets a cross-script binding. The client is declared first on purpose: its binding's values are
+outputs of the registered workflow, so it still deploys after the workflow's registration.
 """
 
 import pulumi

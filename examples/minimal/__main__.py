@@ -1,8 +1,7 @@
 """Minimal: one Workflow bound to one Worker, which hosts it.
 
 The Worker registers first (script upload), then the Workflow (PUT /workflows/{name}) with the Worker's name
-as
-its script_name. Names default to `{project}-{stack}-{resource name}`, so two stacks never collide.
+as its script_name. Names default to `{project}-{stack}-{resource name}`, so two stacks never collide.
 """
 
 import pulumi

@@ -1,6 +1,5 @@
 """Every example through its whole life: preview -> up -> no-op -> a change -> up -> no-op -> refresh (no
-drift)
--> drift made through the API -> refresh shows it -> up restores -> destroy -> the account is empty.
+drift) -> drift made through the API -> refresh shows it -> up restores -> destroy -> the account is empty.
 
 These decide whether the provider works: they run the examples exactly as `pulumi up` would (pulumi-local, or
 a real `pulumi` when on PATH) against cloudflare-local, and assert on what the account holds (its v4 API) and
