@@ -51,7 +51,8 @@ def cycle(worker_p: WorkerProvider, workflow_p: WorkflowProvider, account_id: st
                 "script": HOST_SCRIPT,
                 "bindings": hosted("OrderWorkflow"),
             },
-        ).inputs or {}
+        ).inputs
+        or {}
     )
     worker = dict(worker_p.create(dict(worker_in)).outs or {})
     wf_news = {
@@ -66,7 +67,8 @@ def cycle(worker_p: WorkerProvider, workflow_p: WorkflowProvider, account_id: st
     new_worker = dict(
         worker_p.check(
             worker_in, {**worker_in, "script": HOST_SCRIPT_V2, "bindings": hosted("OrderWorkflowV2")}
-        ).inputs or {}
+        ).inputs
+        or {}
     )
     worker_p.diff("host", worker, new_worker)
     worker = dict(worker_p.update("host", worker, new_worker).outs or {})
