@@ -16,6 +16,9 @@ Rules:
   that share a head still get different names.
 - Project and stack are part of every default, so two stacks of one project never collide on account-global
   names (Alchemy's cross-stage collision, alchemy.md §6).
+- A Worker's ownership tag, ``pulumi-cloudflare-workflows:<16 hex>`` of ``{project}/{stack}/{stable_id}``,
+  marks a script as this resource's, so a create interrupted after its upload can be resumed (and a script
+  anybody else made is still refused).
 """
 
 from __future__ import annotations
@@ -37,8 +40,11 @@ __all__ = [
     "WORKFLOW_NAME_MAX",
     "default_script_name",
     "default_workflow_name",
+    "owner_tag",
     "short_hash",
 ]
+
+OWNER_TAG_PREFIX = "pulumi-cloudflare-workflows:"
 
 
 def short_hash(text: str) -> str:
@@ -71,3 +77,9 @@ def default_workflow_name(project: str, stack: str, stable_id: str) -> str:
     """Default Workflow name for a stable id in a project's stack (independent of the class name)."""
     raw = f"{project}-{stack}-{stable_id}"
     return _fit(raw, _normalise(raw, _WORKFLOW_INVALID), WORKFLOW_NAME_MAX)
+
+
+def owner_tag(project: str, stack: str, stable_id: str) -> str:
+    """The script tag that marks a Worker script as owned by this stack's resource (see module docstring)."""
+    digest = hashlib.sha256(f"{project}/{stack}/{stable_id}".encode()).hexdigest()[:16]
+    return f"{OWNER_TAG_PREFIX}{digest}"

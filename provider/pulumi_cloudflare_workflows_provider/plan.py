@@ -31,6 +31,7 @@ WORKER_INPUTS = (
     "compatibility_flags",
     "bindings",
     "adopt",
+    "owner_tag",
 )
 WORKER_IDENTITY = ("account_id", "name")
 WORKER_COMPUTED = ("etag", "created_on", "modified_on")
@@ -49,7 +50,7 @@ WORKFLOW_COMPUTED = ("workflow_id", "version_id", "created_on")
 
 # Keys that only steer `create` (taking over an existing object, the rename guard): changing them changes
 # nothing remote, so they never make a diff on their own.
-CREATE_ONLY = ("adopt", "derived_name")
+CREATE_ONLY = ("adopt", "derived_name", "owner_tag")
 
 __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",

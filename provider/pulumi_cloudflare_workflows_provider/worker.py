@@ -5,7 +5,9 @@ Lifecycle (id = script name):
 - ``check``: normalise (defaults, sorted flags, canonical bindings) and validate every input, including the
   preflight that each workflow this script hosts names a class the script exports. No API call.
 - ``diff``: pure (:mod:`.plan`); ``account_id``/``name`` replace, everything else updates in place.
-- ``create``: refuse if the script exists (unless ``adopt``), then upload (multipart: ``metadata`` + module).
+- ``create``: refuse if the script exists (unless ``adopt``, or the script carries this resource's ownership
+  tag: then a create interrupted after its upload is resumed), then upload (multipart: ``metadata`` + module,
+  with the ownership tag in ``tags``).
 - ``update``: upload.
 - ``read``: GET settings and content; report drift as new inputs; a missing script reads as gone.
 - ``delete``: DELETE without ``force``; a 404 means already gone.
@@ -34,12 +36,21 @@ def _outputs(inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str
 
 
 def _metadata(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    metadata: dict[str, Any] = {
         "main_module": props["main_module"],
         "compatibility_date": props["compatibility_date"],
         "compatibility_flags": list(props["compatibility_flags"]),
         "bindings": plan.bindings_to_wire(props["bindings"]),
     }
+    if props.get("owner_tag"):
+        metadata["tags"] = [props["owner_tag"]]
+    return metadata
+
+
+def _owned(settings: Any, owner_tag: Any) -> bool:
+    """Whether an existing script carries this resource's ownership tag (an interrupted create of ours)."""
+    tags = settings.get("tags") if isinstance(settings, Mapping) else None
+    return bool(owner_tag) and isinstance(tags, list) and owner_tag in tags
 
 
 def _module_from_content(content_type: str, body: bytes, main_module: str) -> str:
@@ -117,10 +128,16 @@ class WorkerProvider(CloudflareProvider):
         account, name = props["account_id"], props["name"]
         if not props.get("adopt"):
             try:
-                self.client().get_script_settings(account, name)
+                settings = self.client().get_script_settings(account, name)
             except NotFoundError:
                 pass
             else:
+                if _owned(settings, props.get("owner_tag")):
+                    log_warning(
+                        f"Worker script {name!r} already exists and carries this resource's ownership tag: "
+                        "resuming a create that was interrupted after its upload"
+                    )
+                    return CreateResult(name, _outputs(props, self._upload(props) or {}))
                 raise AlreadyExistsError(
                     f"Worker script {name!r} already exists in account {account}; refusing to overwrite a "
                     "script this stack did not create",
@@ -165,6 +182,7 @@ class WorkerProvider(CloudflareProvider):
                 "compatibility_flags": settings.get("compatibility_flags", props.get("compatibility_flags")),
                 "bindings": plan.bindings_from_wire(settings.get("bindings"), name, props.get("bindings")),
                 "adopt": props.get("adopt"),
+                "owner_tag": props.get("owner_tag"),
             }
         )
         return ReadResult(name, _outputs(inputs, props), inputs)

@@ -60,6 +60,8 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     compatibility_date: pulumi.Output[str]
     compatibility_flags: pulumi.Output[list[str]]
     adopt: pulumi.Output[bool]
+    owner_tag: pulumi.Output[str]
+    """The script tag marking it as this stack's resource, so an interrupted create can be resumed."""
     etag: pulumi.Output[str]
     created_on: pulumi.Output[str]
     modified_on: pulumi.Output[str]
@@ -89,10 +91,10 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     ) -> None:
         if name is not None and not isinstance(name, str):
             raise TypeError("Worker name must be a plain str: it decides which Workflows this Worker hosts")
+        identity = stable_id(resource_name, opts)
+        owner_tag = naming.owner_tag(pulumi.get_project(), pulumi.get_stack(), identity)
         if name is None:
-            name = naming.default_script_name(
-                pulumi.get_project(), pulumi.get_stack(), stable_id(resource_name, opts)
-            )
+            name = naming.default_script_name(pulumi.get_project(), pulumi.get_stack(), identity)
         failures = rules.validate_script_name(name)
         if compatibility_date is not None:
             failures += rules.validate_compatibility_date(compatibility_date)
@@ -144,6 +146,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     "compatibility_flags": sorted(set(compatibility_flags or [])),
                     "bindings": wire,
                     "adopt": adopt,
+                    "owner_tag": owner_tag,
                     "etag": None,
                     "created_on": None,
                     "modified_on": None,

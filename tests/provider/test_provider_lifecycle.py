@@ -164,6 +164,29 @@ def test_worker_create_refuses_to_overwrite_a_script(providers: Providers) -> No
     assert providers.worker.client().get_script_content(providers.account_id, "taken")[1].decode() == HOST_V1
 
 
+def test_worker_create_resumes_its_own_interrupted_create_but_not_someone_elses(providers: Providers) -> None:
+    ours = providers.worker_inputs("svc", HOST_V1, owner_tag="pulumi-cloudflare-workflows:aaaa")
+    # An earlier create uploaded the script, then died before its result reached the state.
+    client = providers.worker.client()
+    client.upload_script(
+        providers.account_id,
+        "svc",
+        {"main_module": "worker.mjs", "tags": ["pulumi-cloudflare-workflows:aaaa"]},
+        {"worker.mjs": CLIENT},
+    )
+    resumed = providers.worker.create(ours).outs
+    assert resumed["etag"]
+    assert client.get_script_content(providers.account_id, "svc")[1].decode() == HOST_V1
+    settings = client.get_script_settings(providers.account_id, "svc")
+    assert settings["tags"] == ["pulumi-cloudflare-workflows:aaaa"]
+
+    # Another stack's (or resource's) tag, or none, is somebody else's script: refused, left untouched.
+    theirs = providers.worker_inputs("svc", CLIENT, owner_tag="pulumi-cloudflare-workflows:bbbb")
+    with pytest.raises(AlreadyExistsError, match="adopt=True"):
+        providers.worker.create(theirs)
+    assert client.get_script_content(providers.account_id, "svc")[1].decode() == HOST_V1
+
+
 def test_read_detects_drift_in_class_script_and_bindings(providers: Providers) -> None:
     worker, workflow = deploy_host(providers, "host", "orders")
     client = providers.worker.client()

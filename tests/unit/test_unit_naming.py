@@ -87,3 +87,15 @@ def test_workflow_name_never_depends_on_the_class_name() -> None:
 def test_symbol_only_ids_still_get_a_valid_name() -> None:
     assert SCRIPT_RE.match(naming.default_script_name("-", "-", "***"))
     assert WORKFLOW_RE.match(naming.default_workflow_name("-", "-", "***"))
+
+
+def test_owner_tag_is_stable_scoped_and_distinct() -> None:
+    tag = naming.owner_tag("proj", "dev", "api")
+    assert tag == naming.owner_tag("proj", "dev", "api")
+    assert (
+        tag.startswith("pulumi-cloudflare-workflows:")
+        and len(tag) == len("pulumi-cloudflare-workflows:") + 16
+    )
+    others = {naming.owner_tag("proj", "prod", "api"), naming.owner_tag("proj", "dev", "web")}
+    others.add(naming.owner_tag("other", "dev", "api"))
+    assert tag not in others and len(others) == 3
