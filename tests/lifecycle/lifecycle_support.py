@@ -49,6 +49,20 @@ class Account:
     def delete_workflow(self, name: str) -> None:
         self.http.delete(f"/workflows/{name}").raise_for_status()
 
+    def bindings(self, script: str) -> dict[str, dict[str, Any]]:
+        response = self.http.get(f"/workers/scripts/{script}/settings")
+        response.raise_for_status()
+        return {b["name"]: b for b in response.json()["result"].get("bindings") or []}
+
+    def add_binding(self, script: str, binding: dict[str, Any]) -> None:
+        """Drift made outside Pulumi, as the dashboard does it: PATCH the script's settings (multipart)."""
+        settings = {"bindings": [*self.bindings(script).values(), binding]}
+        response = self.http.patch(
+            f"/workers/scripts/{script}/settings",
+            files={"settings": (None, json.dumps(settings).encode(), "application/json")},
+        )
+        response.raise_for_status()
+
     def requests(self) -> list[dict[str, Any]]:
         """This account's API requests, oldest first."""
         return [r for r in self.server.requests() if f"/accounts/{self.id}/" in r["path"] + "/"]

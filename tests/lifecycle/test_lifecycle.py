@@ -75,6 +75,20 @@ def run_lifecycle(project: Project, stack: Engine, workflow: str, scenario: Scen
     assert workflow_name in account.workflows()
     assert stack.preview(expect_no_changes=True).ok
 
+    # A binding added outside Pulumi (a settings PATCH) shows as an update of that Worker; `up` removes it.
+    script = sorted(s.outputs["name"] for s in refresh.steps if s.type == WORKER and s.logical)[0]
+    account.add_binding(script, {"type": "plain_text", "name": "DRIFT", "text": "made outside pulumi"})
+    drifted = stack.refresh()
+    assert drifted.ok, drifted.stdout
+    changed = [s for s in drifted.changes if s.type == WORKER]
+    assert [(s.op, s.outputs["name"]) for s in changed] == [("update", script)], drifted.ops()
+    assert "DRIFT" in changed[0].outputs["bindings"]
+    restore = stack.preview(diff=True)
+    assert [(s.op, s.diff_reasons) for s in restore.changes] == [("update", ["bindings"])], restore.ops()
+    assert stack.up(skip_preview=True).ok
+    assert "DRIFT" not in account.bindings(script)
+    assert stack.preview(expect_no_changes=True).ok
+
     destroyed = stack.destroy()
     assert destroyed.ok, destroyed.stdout
     assert {s.op for s in destroyed.steps} == {"delete"}
