@@ -5,9 +5,9 @@ Lifecycle (id = script name):
 - ``check``: normalise (defaults, sorted flags, canonical bindings) and validate every input, including the
   preflight that each workflow this script hosts names a class the script exports. No API call.
 - ``diff``: pure (:mod:`.plan`); ``account_id``/``name`` replace, everything else updates in place.
-- ``create``: refuse if the script exists (unless ``adopt``, or the script carries this resource's ownership
-  tag: then a create interrupted after its upload is resumed), then upload (multipart: ``metadata`` + module,
-  with the ownership tag in ``tags``).
+- ``create``: refuse if the script exists (unless ``adopt``; the refusal says when the script carries this
+  resource's ownership tag, i.e. most likely an interrupted create of this stack), then upload (multipart:
+  ``metadata`` + module, with the ownership tag in ``tags``).
 - ``update``: upload.
 - ``read``: GET settings and content; report drift as new inputs; a missing script reads as gone.
 - ``delete``: DELETE without ``force``; a 404 means already gone.
@@ -47,8 +47,39 @@ def _metadata(props: Mapping[str, Any]) -> dict[str, Any]:
     return metadata
 
 
+def _takeover_refusal(account: str, name: str, tagged_as_ours: bool) -> AlreadyExistsError:
+    """Why ``create`` will not overwrite an existing script, and the safe ways on.
+
+    A script carrying this resource's ownership tag was most likely uploaded by an ``up`` of this stack that
+    was interrupted before it could record it; but another state of the same project and stack (another
+    backend) carries the same tag, so even then the takeover is left to the user (``adopt=True``).
+    """
+    if tagged_as_ours:
+        message = (
+            f"Worker script {name!r} already exists in account {account} and carries this resource's "
+            "ownership tag: most likely an earlier `up` of this stack uploaded it and was interrupted before "
+            "recording it (or another state of this project and stack manages it)"
+        )
+        hint = (
+            "if it is this stack's interrupted create, pass adopt=True for one `up` to take it back; if "
+            "another state manages it, use a different stack name or `name`"
+        )
+    else:
+        message = (
+            f"Worker script {name!r} already exists in account {account}; refusing to overwrite a script "
+            "this stack did not create"
+        )
+        hint = (
+            "pick another `name`, or pass adopt=True to take the existing script over (its code and "
+            "bindings are replaced by this program's)"
+        )
+    return AlreadyExistsError(
+        message, method="GET", path=f"/accounts/{account}/workers/scripts/{name}/settings", hint=hint
+    )
+
+
 def _owned(settings: Any, owner_tag: Any) -> bool:
-    """Whether an existing script carries this resource's ownership tag (an interrupted create of ours)."""
+    """Whether an existing script carries this resource's ownership tag (likely an interrupted create)."""
     tags = settings.get("tags") if isinstance(settings, Mapping) else None
     return bool(owner_tag) and isinstance(tags, list) and owner_tag in tags
 
@@ -132,20 +163,7 @@ class WorkerProvider(CloudflareProvider):
             except NotFoundError:
                 pass
             else:
-                if _owned(settings, props.get("owner_tag")):
-                    log_warning(
-                        f"Worker script {name!r} already exists and carries this resource's ownership tag: "
-                        "resuming a create that was interrupted after its upload"
-                    )
-                    return CreateResult(name, _outputs(props, self._upload(props) or {}))
-                raise AlreadyExistsError(
-                    f"Worker script {name!r} already exists in account {account}; refusing to overwrite a "
-                    "script this stack did not create",
-                    method="GET",
-                    path=f"/accounts/{account}/workers/scripts/{name}/settings",
-                    hint="pick another `name`, or pass adopt=True to take the existing script over "
-                    "(its code and bindings are replaced by this program's)",
-                )
+                raise _takeover_refusal(account, name, _owned(settings, props.get("owner_tag")))
         result = self._upload(props) or {}
         return CreateResult(name, _outputs(props, result))
 

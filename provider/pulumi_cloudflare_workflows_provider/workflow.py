@@ -28,9 +28,29 @@ from .cloudflare.errors import AlreadyExistsError, NotFoundError
 __all__ = ["WorkflowProvider", "takeover_refusal"]
 
 
-def takeover_refusal(account_id: str, workflow_name: str, remote: Mapping[str, Any]) -> AlreadyExistsError:
-    """The error ``create`` raises when the workflow name is taken and ``adopt`` is off."""
+def takeover_refusal(
+    account_id: str, workflow_name: str, remote: Mapping[str, Any], ours: Mapping[str, Any] | None = None
+) -> AlreadyExistsError:
+    """The error ``create`` raises when the workflow name is taken and ``adopt`` is off.
+
+    When the existing workflow already points at the script and class this create would register (`ours`),
+    it is most likely this stack's own create, interrupted after its PUT; the hint says so, and keeps the
+    rename case first because adopting there would let the old resource's delete remove the live workflow.
+    """
     owner = f"script {remote.get('script_name')!r}, class {remote.get('class_name')!r}"
+    hint = (
+        "if this workflow was created outside this stack and you mean to manage it here, pass adopt=True; "
+        "otherwise choose another workflow_name"
+    )
+    if ours and (remote.get("script_name"), remote.get("class_name")) == (
+        ours.get("script_name"),
+        ours.get("class_name"),
+    ):
+        hint = (
+            "it already points at the script and class this resource registers: if an earlier `up` of this "
+            "stack was interrupted while creating it (and no resource was renamed), pass adopt=True for one "
+            "`up` to take it back"
+        )
     return AlreadyExistsError(
         f"Workflow {workflow_name!r} already exists in account {account_id} ({owner}, id "
         f"{remote.get('id')}); refusing to take it over. A Workflow's Pulumi logical name is its stable "
@@ -39,8 +59,7 @@ def takeover_refusal(account_id: str, workflow_name: str, remote: Mapping[str, A
         "updates the existing workflow instead of creating (and later deleting) one",
         method="GET",
         path=f"/accounts/{account_id}/workflows/{workflow_name}",
-        hint="if this workflow was created outside this stack and you mean to manage it here, pass "
-        "adopt=True; otherwise choose another workflow_name",
+        hint=hint,
     )
 
 
@@ -136,7 +155,7 @@ class WorkflowProvider(CloudflareProvider):
             except NotFoundError:
                 pass
             else:
-                raise takeover_refusal(account, name, remote or {})
+                raise takeover_refusal(account, name, remote or {}, props)
             if props.get("derived_name"):
                 cls, script = props["class_name"], props["script_name"]
                 sibling = _sibling(client.list_workflows(account), name, cls, script)

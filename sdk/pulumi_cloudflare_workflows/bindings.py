@@ -12,6 +12,9 @@ What a Worker's ``bindings`` accepts, per binding name, and what it becomes:
 - ``Output[str]`` that is not secret: ``{"type": "plain_text", "text": value}``.
 - ``dict``: taken as Cloudflare's binding shape, e.g. ``{"type": "kv_namespace", "namespace_id": "..."}``;
   ``type`` is required.
+- a ``pulumi_cloudflare`` resource (``WorkersKvNamespace``, ``R2Bucket``, ``D1Database``, ``Queue``,
+  ``WorkersScript``, ``HyperdriveConfig``): the binding built from its Outputs (see ``interop``), so the
+  Worker is deployed after it. ``pulumi_cloudflare`` itself is never imported.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 import pulumi
+
+from .interop import cloudflare_binding
 
 if TYPE_CHECKING:
     from .workflow import Workflow
@@ -51,7 +56,11 @@ class WorkflowBinding:
         }
 
 
-BindingValue = Union["Workflow", WorkflowBinding, str, pulumi.Output[str], Mapping[str, Any]]
+BindingValue = Union[
+    "Workflow", WorkflowBinding, str, pulumi.Output[str], Mapping[str, Any], pulumi.CustomResource
+]
+"""What ``Worker(bindings=...)`` accepts per binding name (``pulumi.CustomResource``: a ``pulumi_cloudflare``
+resource of a supported type)."""
 
 
 def text_binding(value: pulumi.Output[str]) -> pulumi.Output[dict[str, Any]]:
@@ -85,7 +94,11 @@ def to_cloudflare(binding_name: str, value: Any) -> Any:
                 f"binding {binding_name!r}: the dict names {value['name']!r}; drop 'name' or match it"
             )
         return {k: v for k, v in value.items() if k != "name"}
+    body = cloudflare_binding(binding_name, value)
+    if body is not None:
+        return body
     raise TypeError(
         f"binding {binding_name!r}: unsupported value {type(value).__name__}; use a Workflow, another "
-        "Worker's bindings[...], a str, a (secret) Output[str], or a dict in Cloudflare's binding shape"
+        "Worker's bindings[...], a str, a (secret) Output[str], a dict in Cloudflare's binding shape, or a "
+        "pulumi_cloudflare KV namespace, R2 bucket, D1 database, queue, Workers script or Hyperdrive config"
     )

@@ -164,7 +164,7 @@ def test_worker_create_refuses_to_overwrite_a_script(providers: Providers) -> No
     assert providers.worker.client().get_script_content(providers.account_id, "taken")[1].decode() == HOST_V1
 
 
-def test_worker_create_resumes_its_own_interrupted_create_but_not_someone_elses(providers: Providers) -> None:
+def test_worker_create_refuses_its_own_interrupted_upload_naming_the_cause(providers: Providers) -> None:
     ours = providers.worker_inputs("svc", HOST_V1, owner_tag="pulumi-cloudflare-workflows:aaaa")
     # An earlier create uploaded the script, then died before its result reached the state.
     client = providers.worker.client()
@@ -174,17 +174,37 @@ def test_worker_create_resumes_its_own_interrupted_create_but_not_someone_elses(
         {"main_module": "worker.mjs", "tags": ["pulumi-cloudflare-workflows:aaaa"]},
         {"worker.mjs": CLIENT},
     )
-    resumed = providers.worker.create(ours).outs
-    assert resumed["etag"]
-    assert client.get_script_content(providers.account_id, "svc")[1].decode() == HOST_V1
-    settings = client.get_script_settings(providers.account_id, "svc")
-    assert settings["tags"] == ["pulumi-cloudflare-workflows:aaaa"]
+    with pytest.raises(AlreadyExistsError) as info:
+        providers.worker.create(ours)
+    assert "ownership tag" in str(info.value) and "interrupted" in str(info.value)
+    assert "adopt=True" in str(info.value)
+    assert client.get_script_content(providers.account_id, "svc")[1].decode() == CLIENT  # untouched
 
-    # Another stack's (or resource's) tag, or none, is somebody else's script: refused, left untouched.
+    # Somebody else's tag (or none): the plain refusal.
     theirs = providers.worker_inputs("svc", CLIENT, owner_tag="pulumi-cloudflare-workflows:bbbb")
-    with pytest.raises(AlreadyExistsError, match="adopt=True"):
+    with pytest.raises(AlreadyExistsError) as other:
         providers.worker.create(theirs)
+    assert "ownership tag" not in str(other.value) and "did not create" in str(other.value)
+
+    # adopt=True takes it back, and the upload keeps the tag.
+    providers.worker.create(providers.worker_inputs("svc", HOST_V1, owner_tag=ours["owner_tag"], adopt=True))
     assert client.get_script_content(providers.account_id, "svc")[1].decode() == HOST_V1
+    assert client.get_script_settings(providers.account_id, "svc")["tags"] == [
+        "pulumi-cloudflare-workflows:aaaa"
+    ]
+
+
+def test_workflow_refusal_names_an_interrupted_create_when_it_points_at_our_class(
+    providers: Providers,
+) -> None:
+    deploy_host(providers, "host", "orders")
+    with pytest.raises(AlreadyExistsError) as same_target:
+        providers.workflow.create(providers.workflow_inputs("orders", "host"))
+    assert "interrupted" in str(same_target.value) and "aliases=[pulumi.Alias(name=" in str(same_target.value)
+    other_class = providers.workflow_inputs("orders", "host", class_name="OtherWorkflow")
+    with pytest.raises(AlreadyExistsError) as elsewhere:
+        providers.workflow.create(other_class)
+    assert "interrupted" not in str(elsewhere.value)
 
 
 def test_read_detects_drift_in_class_script_and_bindings(providers: Providers) -> None:

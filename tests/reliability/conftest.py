@@ -1,0 +1,12 @@
+"""Fixtures for the reliability suite (helpers live in reliability_support).
+
+The suite reuses the lifecycle suite's helpers (`lifecycle_support`): its directory goes on sys.path here, so
+`pytest tests/reliability` works on its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lifecycle"))
