@@ -32,6 +32,7 @@ WORKER_INPUTS = (
     "bindings",
     "adopt",
     "owner_tag",
+    "derived_name",
 )
 WORKER_IDENTITY = ("account_id", "name")
 WORKER_COMPUTED = ("etag", "created_on", "modified_on")
@@ -66,6 +67,7 @@ __all__ = [
     "bindings_from_wire",
     "bindings_to_wire",
     "class_renames",
+    "derived_name_change",
     "diff_worker",
     "diff_workflow",
     "hosted_workflows",
@@ -167,7 +169,8 @@ def normalise_worker(props: Mapping[str, Any]) -> dict[str, Any]:
         out["compatibility_date"] = DEFAULT_COMPATIBILITY_DATE
     out["compatibility_flags"] = _flags(out["compatibility_flags"])
     out["bindings"] = normalise_bindings(out["bindings"], out["name"])
-    out["adopt"] = bool(out["adopt"]) if not isinstance(out["adopt"], Unknown) else out["adopt"]
+    for flag in ("adopt", "derived_name"):
+        out[flag] = bool(out[flag]) if not isinstance(out[flag], Unknown) else out[flag]
     return out
 
 
@@ -208,6 +211,30 @@ def diff_workflow(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
     """Old Workflow outputs vs new checked inputs. ``account_id`` and ``workflow_name`` changes replace it;
     ``class_name``, ``script_name`` and ``limits`` are updated in place (the workflow keeps its id)."""
     return _diff(normalise_workflow(olds), normalise_workflow(news), WORKFLOW_INPUTS, WORKFLOW_IDENTITY)
+
+
+# --- derived names ------------------------------------------------------------------------------------------
+
+
+def derived_name_change(olds: Mapping[str, Any], news: Mapping[str, Any], key: str) -> str | None:
+    """Why `check` must stop a derived (default) physical name from changing under an existing resource.
+
+    A derived name follows the logical name (or its first alias), the project and the stack. If it changes
+    while the resource keeps its identity in the state (the engine matched it, e.g. through an alias), the
+    diff would replace the object and delete the old one, with its history: an identity change the user did
+    not ask for. Returns the reason, or None when nothing derived changes.
+    """
+    old, new = olds.get(key), news.get(key)
+    if not (olds.get("derived_name") and news.get("derived_name")):
+        return None
+    if not isinstance(old, str) or not isinstance(new, str) or old == new:
+        return None
+    return (
+        f"the derived {key} would change from {old!r} to {new!r} (the logical name, its first alias, the "
+        f"project or the stack changed), which replaces the object and deletes {old!r}. Keep it with "
+        f"{key}={old!r}, or list the original logical name first in aliases; to replace it on purpose, set "
+        f"{key} explicitly"
+    )
 
 
 # --- hosted workflows and class renames --------------------------------------------------------------------

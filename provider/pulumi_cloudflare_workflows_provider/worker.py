@@ -107,11 +107,14 @@ def _module_from_content(content_type: str, body: bytes, main_module: str) -> st
 class WorkerProvider(CloudflareProvider):
     """Creates, updates, reads and deletes one Cloudflare Worker script (ES module)."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = plan.normalise_worker(news)
         failures: list[rules.Failure] = []
         failures += rules.validate_account_id(props["account_id"])
         failures += rules.validate_script_name(props["name"])
+        renamed = plan.derived_name_change(olds or {}, props, "name")
+        if renamed:
+            failures.append(("name", renamed))
         failures += rules.validate_script(props["script"])
         failures += rules.validate_main_module(props["main_module"])
         failures += rules.validate_compatibility_date(props["compatibility_date"])
@@ -148,7 +151,10 @@ class WorkerProvider(CloudflareProvider):
         result = plan.diff_worker(olds, news)
         if not result.has_changes:
             return DiffResult(changes=False)
-        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=False)
+        # A replacement the engine forces without an identity change (replace_on_changes) keeps the same
+        # Cloudflare name: create-before-delete would write over the live object, then delete it. So it
+        # deletes first; a replacement under a new name creates first (no gap).
+        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=not result.replaces)
 
     def _upload(self, props: Mapping[str, Any]) -> Any:
         return self.client().upload_script(
@@ -201,6 +207,7 @@ class WorkerProvider(CloudflareProvider):
                 "bindings": plan.bindings_from_wire(settings.get("bindings"), name, props.get("bindings")),
                 "adopt": props.get("adopt"),
                 "owner_tag": props.get("owner_tag"),
+                "derived_name": props.get("derived_name"),
             }
         )
         return ReadResult(name, _outputs(inputs, props), inputs)

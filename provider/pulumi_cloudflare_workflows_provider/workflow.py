@@ -120,11 +120,14 @@ def _put_body(props: Mapping[str, Any]) -> dict[str, Any]:
 class WorkflowProvider(CloudflareProvider):
     """Registers, repoints, reads and deletes one Cloudflare Workflow."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = plan.normalise_workflow(news)
         failures: list[rules.Failure] = []
         failures += rules.validate_account_id(props["account_id"])
         failures += rules.validate_workflow_name(props["workflow_name"])
+        renamed = plan.derived_name_change(olds or {}, props, "workflow_name")
+        if renamed:
+            failures.append(("workflow_name", renamed))
         failures += rules.validate_class_name(props["class_name"])
         failures += rules.validate_limits(props["limits"])
         if props["script_name"] is None:
@@ -143,7 +146,10 @@ class WorkflowProvider(CloudflareProvider):
         result = plan.diff_workflow(olds, news)
         if not result.has_changes:
             return DiffResult(changes=False)
-        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=False)
+        # A replacement the engine forces without an identity change (replace_on_changes) keeps the same
+        # Cloudflare name: create-before-delete would write over the live object, then delete it. So it
+        # deletes first; a replacement under a new name creates first (no gap).
+        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=not result.replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         props = plan.normalise_workflow(props)  # again: numbers arrive as doubles over gRPC

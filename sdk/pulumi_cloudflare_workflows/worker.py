@@ -60,6 +60,8 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     compatibility_date: pulumi.Output[str]
     compatibility_flags: pulumi.Output[list[str]]
     adopt: pulumi.Output[bool]
+    derived_name: pulumi.Output[bool]
+    """True when ``name`` was derived from the logical name: ``check`` then refuses to let it change."""
     owner_tag: pulumi.Output[str]
     """The script tag marking it as this stack's resource, so an interrupted create can be resumed."""
     etag: pulumi.Output[str]
@@ -93,6 +95,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             raise TypeError("Worker name must be a plain str: it decides which Workflows this Worker hosts")
         identity = stable_id(resource_name, opts)
         owner_tag = naming.owner_tag(pulumi.get_project(), pulumi.get_stack(), identity)
+        derived_name = name is None
         if name is None:
             name = naming.default_script_name(pulumi.get_project(), pulumi.get_stack(), identity)
         failures = rules.validate_script_name(name)
@@ -147,6 +150,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     "bindings": wire,
                     "adopt": adopt,
                     "owner_tag": owner_tag,
+                    "derived_name": derived_name,
                     "etag": None,
                     "created_on": None,
                     "modified_on": None,

@@ -93,3 +93,40 @@ def test_explicit_name_rename_with_alias_is_a_no_op(copy_example: Callable[[str]
     assert project.account.requests_since(mark) == []
     assert stack.up(skip_preview=True).ok
     assert stack.outputs()["workflow_id"] == before["workflow_id"]
+
+
+def test_a_second_rename_aliased_only_to_the_last_name_fails_the_preview_instead_of_replacing(
+    copy_example: Callable[[str], Project],
+) -> None:
+    project = copy_example("minimal")
+    stack, before = deploy(project)
+    aliased = "opts=pulumi.ResourceOptions(aliases=[{}]))"
+    project.edit(
+        ORIGINAL,
+        'workflow = Workflow("Second", class_name="MyWorkflow", '
+        + aliased.format('pulumi.Alias(name="MyWorkflow")'),
+    )
+    assert stack.up().ok
+    assert stack.outputs()["workflow_id"] == before["workflow_id"]
+
+    # Pulumi's own convention would be an alias to the previous name; the derived name follows the first
+    # alias, so it would change ("-Second" instead of "-MyWorkflow"): check stops it before anything runs.
+    project.edit(
+        'Workflow("Second", class_name="MyWorkflow", ' + aliased.format('pulumi.Alias(name="MyWorkflow")'),
+        'Workflow("Third", class_name="MyWorkflow", ' + aliased.format('pulumi.Alias(name="Second")'),
+    )
+    mark = project.account.mark()
+    refused = stack.up()
+    assert not refused.ok
+    text = refused.stdout + refused.error
+    assert "derived workflow_name would change" in text and str(before["workflow_name"]) in text
+    assert project.account.requests_since(mark) == []  # the preview phase failed: nothing was applied
+
+    # Listing the original name first keeps the identity: nothing to do.
+    project.edit(
+        'aliases=[pulumi.Alias(name="Second")]',
+        'aliases=[pulumi.Alias(name="MyWorkflow"), pulumi.Alias(name="Second")]',
+    )
+    assert stack.preview(expect_no_changes=True).ok
+    assert stack.up().ok
+    assert stack.outputs()["workflow_id"] == before["workflow_id"]

@@ -64,9 +64,11 @@ def test_class_rename_uploads_first_then_repoints_and_keeps_the_workflow_id(prov
     )
     worker_diff = providers.worker.diff("host", worker, new_worker)
     assert worker_diff.changes is None and worker_diff.replaces == []
+    # Were the engine to replace it anyway (replace_on_changes), the same name means delete first.
+    assert worker_diff.delete_before_replace is True
     new_wf = providers.workflow_inputs("orders", "host", class_name="OrderWorkflowV2")
     wf_diff = providers.workflow.diff("orders", workflow, new_wf)
-    assert wf_diff.changes is None and wf_diff.replaces == []
+    assert wf_diff.changes is None and wf_diff.replaces == [] and wf_diff.delete_before_replace is True
 
     # The engine runs the Worker's update first (the Workflow depends on it), then the Workflow's.
     providers.worker.update("host", worker, new_worker)

@@ -58,6 +58,7 @@ def test_success_returns_result_and_sends_bearer_token() -> None:
         (403, 10000, errors.AuthenticationError),
         (409, 10142, errors.ConflictError),
         (400, 10021, errors.ValidationError),
+        (400, 10001, errors.ValidationError),  # "unsupported content type" at 400 is permanent
     ],
 )
 def test_errors_map_to_types_and_carry_code_message_path_hint(
@@ -178,3 +179,16 @@ def test_multipart_upload_shape() -> None:
     assert 'name="metadata"' in body and '"main_module": "worker.mjs"' in body
     assert 'name="worker.mjs"; filename="worker.mjs"' in body
     assert "Content-Type: application/javascript+module" in body
+
+
+@pytest.mark.parametrize("code", [7000, None])
+def test_a_404_without_a_not_found_code_is_no_proof_of_absence(code: int | None) -> None:
+    # A wrong base URL (no /client/v4) gets cloudflare-local's 7000 "No route", a proxy a bare 404: neither
+    # may make read/delete drop a resource from state as "already gone".
+    body = envelope_error(code, "No route for that URI") if code else {"detail": "not found"}
+    client, sleeps = client_for(lambda r: httpx.Response(404, json=body))
+    with pytest.raises(errors.CloudflareAPIError) as info:
+        client.get_workflow("acct", "orders")
+    assert not isinstance(info.value, errors.NotFoundError)
+    assert "base URL" in str(info.value)
+    assert sleeps == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pulumi.output import UNKNOWN
 from pulumi_cloudflare_workflows_provider import plan
 
@@ -203,3 +204,24 @@ def test_json_numbers_turns_integral_doubles_back_into_ints() -> None:
         {"RL": {"type": "ratelimit", "namespace_id": "1", "simple": {"limit": 10.0}}}
     )
     assert wire[0]["simple"]["limit"] == 10 and isinstance(wire[0]["simple"]["limit"], int)
+
+
+@pytest.mark.parametrize(
+    ("olds", "news", "blocked"),
+    [
+        ({"derived_name": True, "name": "p-dev-a"}, {"derived_name": True, "name": "p-dev-b"}, True),
+        ({"derived_name": True, "name": "p-dev-a"}, {"derived_name": True, "name": "p-dev-a"}, False),
+        # An explicit name on either side is the user's decision: a replace, not a refusal.
+        ({"derived_name": True, "name": "p-dev-a"}, {"derived_name": False, "name": "b"}, False),
+        ({"derived_name": False, "name": "a"}, {"derived_name": True, "name": "p-dev-a"}, False),
+        ({}, {"derived_name": True, "name": "p-dev-a"}, False),  # a create: no old name
+        ({"derived_name": True, "name": "p-dev-a"}, {"derived_name": True, "name": UNKNOWN}, False),
+    ],
+)
+def test_a_derived_name_may_not_change_under_an_existing_resource(
+    olds: dict[str, Any], news: dict[str, Any], blocked: bool
+) -> None:
+    reason = plan.derived_name_change(olds, news, "name")
+    assert (reason is not None) == blocked
+    if reason:
+        assert "'p-dev-a'" in reason and "aliases" in reason and "name='p-dev-a'" in reason

@@ -315,14 +315,17 @@ class CloudflareClient:
         self.request("DELETE", f"/accounts/{account_id}/workflows/{workflow_name}")
 
 
+# The codes that mean "this object does not exist": a 404 without one of them is not proof of absence (a
+# wrong base URL, a proxy or a gateway answers 404 too), and read/delete must never drop state on it.
+NOT_FOUND_CODES = frozenset({10007, 10090, 10200})
+
+
 def _classify(status: int, code: int | None, path: str) -> type[CloudflareAPIError]:
-    if status == 429:
-        return RateLimitedError
-    if status >= 500 or (code == 10001 and "/workflows" in path):
-        return ServerError
+    if status == 429 or status >= 500:
+        return RateLimitedError if status == 429 else ServerError
     if status in (401, 403) or code == 10000:
         return AuthenticationError
-    if status == 404 or code in (10007, 10200):
+    if code in NOT_FOUND_CODES:
         return NotFoundError
     if status == 409 or code in (10142, 10064):
         return ConflictError

@@ -117,7 +117,7 @@ class RateLimitedError(CloudflareAPIError, Retryable):
 
 
 class ServerError(CloudflareAPIError, Retryable):
-    """5xx, or Workflows' ``internal_server`` [10001]: usually transient."""
+    """5xx (Workflows' ``internal_server`` [10001] comes as a 500): usually transient."""
 
 
 _HINTS: dict[int, str] = {
@@ -152,6 +152,11 @@ def hint_for(status: int | None, code: int | None, message: str = "") -> str | N
             "check the API token (cloudflare:apiToken or CLOUDFLARE_API_TOKEN) and that it has "
             "Workers Scripts and Workflows edit permission on this account "
             "(cloudflare:accountId / CLOUDFLARE_ACCOUNT_ID)"
+        )
+    if status == 404:
+        return (
+            "Cloudflare answered 404 without saying which object is missing: check the API base URL "
+            "(cloudflare:apiBaseUrl / CLOUDFLARE_API_BASE_URL, which ends in /client/v4) and the account id"
         )
     if status == 429:
         return "rate limited by Cloudflare; retried with backoff"
