@@ -16,9 +16,9 @@ Rules:
   that share a head still get different names.
 - Project and stack are part of every default, so two stacks of one project never collide on account-global
   names (Alchemy's cross-stage collision, alchemy.md §6).
-- A Worker's ownership tag, ``pulumi-cloudflare-workflows:<16 hex>`` of ``{project}/{stack}/{stable_id}``,
-  marks a script as this resource's, so a create interrupted after its upload can be resumed (and a script
-  anybody else made is still refused).
+- A Worker's ownership tag, ``pulumi-cfwf-owner-<16 hex>`` of ``{project}/{stack}/{stable_id}`` (no ``:``
+  or ``,``, the separators of the script list filter ``?tags=tag:yes``), marks a script as this resource's,
+  so a refused create can name an interrupted create of this stack as the likely cause.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ __all__ = [
     "short_hash",
 ]
 
-OWNER_TAG_PREFIX = "pulumi-cloudflare-workflows:"
+OWNER_TAG_PREFIX = "pulumi-cfwf-owner-"
 
 
 def short_hash(text: str) -> str:

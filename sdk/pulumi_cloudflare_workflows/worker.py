@@ -14,6 +14,7 @@ from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 
 from .bindings import BindingValue, WorkflowBinding, to_cloudflare
+from .claims import claim_name
 from .config import resolve_account_id, stable_id
 from .workflow import Workflow
 
@@ -114,6 +115,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             script = path.read_text(encoding="utf-8")
 
         account = resolve_account_id(account_id)
+        claim_name("Worker script", account, name, resource_name)
         self._cfwf_resource_name = resource_name
         self.script_name = name
 
@@ -132,6 +134,13 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                             "class_name": value.declared_class_name,
                         }
                     else:
+                        if value.declared_script_name == resource_name:
+                            raise ValueError(
+                                f"Worker {resource_name!r}: Workflow {value.resource_name!r} has "
+                                f"script_name={resource_name!r}, this Worker's logical name, not its "
+                                f"script name {name!r}. Use script_name={name!r}, or give the Worker "
+                                f"name={resource_name!r}"
+                            )
                         wire[key] = WorkflowBinding(
                             value.workflow_name, value.class_name, value.script_name
                         ).to_cloudflare()

@@ -31,6 +31,7 @@ from pulumi.runtime.stack import Stack
 from pulumi_cloudflare_workflows_provider import naming, rules
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
 
+from .claims import claim_name
 from .config import resolve_account_id, stable_id
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ class Workflow:
             failures += rules.validate_script_name(script_name, "script_name")
         failures += rules.validate_limits(limits)
         _raise_failures(resource_name, failures)
+        claim_name("Workflow", account_id or resolve_account_id(), workflow_name, resource_name)
 
         self.resource_name = resource_name
         self.declared_workflow_name = workflow_name
@@ -246,10 +248,7 @@ class Workflow:
         await _after_program_body()
         if self._host is not None or self._registered.done():
             return
-        try:
-            self._register(self.declared_script_name, resolve_account_id(self._account_id), [])
-        except Exception:
-            return
+        self._register(self.declared_script_name, resolve_account_id(self._account_id), [])
 
     def _register(
         self, script_name: pulumi.Input[str] | None, account_id: str | None, depends_on: list[Any]

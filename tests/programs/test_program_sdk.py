@@ -300,3 +300,59 @@ def test_the_provider_string_is_tiny_constant_and_not_secret() -> None:
     assert b"pulumi_cloudflare_workflows_provider.workflow" in base64.b64decode(strings["orders"])
     m2 = run(lambda: Worker("host", script=SRC), False)
     assert m2.by_name("host").inputs["__provider"] == strings["host"]
+
+
+def test_two_workers_with_one_script_name_fail_while_the_program_runs() -> None:
+    # "Api" and "api" derive the same lower-cased script name: both creates would succeed on one script.
+    def program() -> None:
+        Worker("Api", script=CLIENT)
+        Worker("api", script=CLIENT)
+
+    with pytest.raises(ValueError, match=r"'proj-dev-api' is used by both 'Api' and 'api'"):
+        run(program)
+
+
+def test_two_workflows_with_one_workflow_name_fail_while_the_program_runs() -> None:
+    def program() -> None:
+        Workflow("a", class_name="OrderWorkflow", workflow_name="shared")
+        Workflow("b", class_name="OrderWorkflow", workflow_name="shared")
+
+    with pytest.raises(ValueError, match=r"'shared' is used by both 'a' and 'b'.*workflow_name"):
+        run(program)
+
+
+def test_claims_are_per_program_run() -> None:
+    def program() -> None:
+        Worker("api", script=CLIENT)
+
+    run(program)
+    run(program)  # a second run (a new monitor) may use the same names again
+
+
+def test_a_failing_deferred_registration_fails_the_program(
+    real_runtime: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Unhosted: registered after the program body, in a task; its failure must fail the program (it reaches
+    # the program through the declaration's outputs, which the runtime awaits).
+    import pulumi_cloudflare_workflows.workflow as workflow_module
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("registration failed")
+
+    monkeypatch.setattr(workflow_module, "WorkflowResource", refuse)
+
+    def program() -> None:
+        Workflow("orders", class_name="OrderWorkflow", script_name="elsewhere")
+
+    with pytest.raises(RuntimeError, match="registration failed"):
+        run(program, real_runtime)
+
+
+def test_script_name_set_to_a_workers_logical_name_is_caught_while_the_program_runs() -> None:
+    # The host's script name is derived ("proj-dev-billing-host"), so "billing-host" names no script.
+    def program() -> None:
+        wf = Workflow("billing", class_name="OrderWorkflow", script_name="billing-host")
+        Worker("billing-host", script=SRC, bindings={"BILLING": wf})
+
+    with pytest.raises(ValueError, match=r"this Worker's logical name.*script_name='proj-dev-billing-host'"):
+        run(program)

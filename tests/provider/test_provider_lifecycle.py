@@ -167,13 +167,13 @@ def test_worker_create_refuses_to_overwrite_a_script(providers: Providers) -> No
 
 
 def test_worker_create_refuses_its_own_interrupted_upload_naming_the_cause(providers: Providers) -> None:
-    ours = providers.worker_inputs("svc", HOST_V1, owner_tag="pulumi-cloudflare-workflows:aaaa")
+    ours = providers.worker_inputs("svc", HOST_V1, owner_tag="pulumi-cfwf-owner-aaaa")
     # An earlier create uploaded the script, then died before its result reached the state.
     client = providers.worker.client()
     client.upload_script(
         providers.account_id,
         "svc",
-        {"main_module": "worker.mjs", "tags": ["pulumi-cloudflare-workflows:aaaa"]},
+        {"main_module": "worker.mjs", "tags": ["pulumi-cfwf-owner-aaaa"]},
         {"worker.mjs": CLIENT},
     )
     with pytest.raises(AlreadyExistsError) as info:
@@ -183,7 +183,7 @@ def test_worker_create_refuses_its_own_interrupted_upload_naming_the_cause(provi
     assert client.get_script_content(providers.account_id, "svc")[1].decode() == CLIENT  # untouched
 
     # Somebody else's tag (or none): the plain refusal.
-    theirs = providers.worker_inputs("svc", CLIENT, owner_tag="pulumi-cloudflare-workflows:bbbb")
+    theirs = providers.worker_inputs("svc", CLIENT, owner_tag="pulumi-cfwf-owner-bbbb")
     with pytest.raises(AlreadyExistsError) as other:
         providers.worker.create(theirs)
     assert "ownership tag" not in str(other.value) and "did not create" in str(other.value)
@@ -191,9 +191,7 @@ def test_worker_create_refuses_its_own_interrupted_upload_naming_the_cause(provi
     # adopt=True takes it back, and the upload keeps the tag.
     providers.worker.create(providers.worker_inputs("svc", HOST_V1, owner_tag=ours["owner_tag"], adopt=True))
     assert client.get_script_content(providers.account_id, "svc")[1].decode() == HOST_V1
-    assert client.get_script_settings(providers.account_id, "svc")["tags"] == [
-        "pulumi-cloudflare-workflows:aaaa"
-    ]
+    assert client.get_script_settings(providers.account_id, "svc")["tags"] == ["pulumi-cfwf-owner-aaaa"]
 
 
 def test_workflow_refusal_names_an_interrupted_create_when_it_points_at_our_class(
@@ -315,7 +313,7 @@ def test_delete_removes_workflow_then_script_and_tolerates_already_gone(provider
     assert [d["path"].rsplit("/", 2)[-2:] for d in deletes] == [["workflows", "orders"], ["scripts", "host"]]
 
 
-def test_deleting_a_host_that_still_hosts_workflows_surfaces_cloudflares_refusal(
+def test_deleting_a_host_that_still_hosts_workflows_surfaces_the_apis_refusal(
     providers: Providers,
 ) -> None:
     worker, _ = deploy_host(providers, "host", "orders")

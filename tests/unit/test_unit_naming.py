@@ -92,10 +92,7 @@ def test_symbol_only_ids_still_get_a_valid_name() -> None:
 def test_owner_tag_is_stable_scoped_and_distinct() -> None:
     tag = naming.owner_tag("proj", "dev", "api")
     assert tag == naming.owner_tag("proj", "dev", "api")
-    assert (
-        tag.startswith("pulumi-cloudflare-workflows:")
-        and len(tag) == len("pulumi-cloudflare-workflows:") + 16
-    )
+    assert tag.startswith("pulumi-cfwf-owner-") and len(tag) == len("pulumi-cfwf-owner-") + 16
     others = {naming.owner_tag("proj", "prod", "api"), naming.owner_tag("proj", "dev", "web")}
     others.add(naming.owner_tag("other", "dev", "api"))
     assert tag not in others and len(others) == 3
