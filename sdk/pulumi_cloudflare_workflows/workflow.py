@@ -53,7 +53,8 @@ class WorkflowResource(pulumi.dynamic.Resource, module="cloudflare", name="Workf
     limits: pulumi.Output[dict[str, int] | None]
     adopt: pulumi.Output[bool]
     derived_name: pulumi.Output[bool]
-    """True when ``workflow_name`` was derived from the logical name (steers the rename guard in create)."""
+    """True when ``workflow_name`` was derived from the logical name: ``check`` then refuses to let it change,
+    and ``create`` refuses it next to a live workflow on the same class (a rename without an alias)."""
     workflow_id: pulumi.Output[str]
     """Cloudflare's id for the workflow: stable across class renames and script moves."""
     version_id: pulumi.Output[str]

@@ -321,8 +321,10 @@ NOT_FOUND_CODES = frozenset({10007, 10090, 10200})
 
 
 def _classify(status: int, code: int | None, path: str) -> type[CloudflareAPIError]:
-    if status == 429 or status >= 500:
-        return RateLimitedError if status == 429 else ServerError
+    if status == 429:
+        return RateLimitedError
+    if status >= 500:
+        return ServerError
     if status in (401, 403) or code == 10000:
         return AuthenticationError
     if code in NOT_FOUND_CODES:
