@@ -6,10 +6,20 @@ NODE_DIR := local/node
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := $(NODE_DIR)/node_modules/.installed
 PYTEST_ARGS ?=
+# The pulumi engine, built once from Go modules (engine/build.py); `make PULUMI=/path/to/pulumi` links an
+# installed pulumi of the pinned version instead.
+ENGINE_DIR := .engine
+STAMP_ENGINE := $(ENGINE_DIR)/build.json
+PULUMI ?=
 
-.PHONY: setup test lint typecheck pytest demo demo-stop bench clean
+.PHONY: setup engine test lint typecheck pytest demo demo-stop bench clean
 
-setup: $(STAMP_PY) $(STAMP_NPM)
+setup: $(STAMP_PY) $(STAMP_NPM) $(STAMP_ENGINE)
+
+engine: $(STAMP_ENGINE)
+
+$(STAMP_ENGINE): engine/build.py engine/cli/go.mod engine/cli/go.sum engine/language-host/go.mod engine/language-host/go.sum
+	$(PYTHON) engine/build.py --out $(ENGINE_DIR) $(if $(PULUMI),--pulumi $(PULUMI),)
 
 $(STAMP_PY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,4 +53,4 @@ bench: setup
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_DIR)/node_modules $(ENGINE_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -5,10 +5,12 @@ Fixture names are a contract (docs/architecture.md): other test packages use the
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pulumi_offline
 import pytest
 from cloudflare_local.contract import ContractClient
 from cloudflare_local.node import node_executable, wrangler_bin
@@ -24,6 +26,18 @@ def cloudflare_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud
     data_dir = tmp_path_factory.mktemp("cloudflare-local")
     with CloudflareLocalServer(token=TEST_TOKEN, data_dir=data_dir) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pulumi_engine() -> Path:
+    """The real `pulumi` engine built by `make` (engine/build.py). Skips only on a machine with neither Go nor
+    an installed pulumi to build or link it from; fails (saying what to run) where it could be built."""
+    try:
+        return pulumi_offline.engine_bin_dir()
+    except pulumi_offline.EngineMissingError as missing:
+        if shutil.which("go") is None and shutil.which("pulumi") is None:
+            pytest.skip("neither Go nor a pulumi CLI on this machine: the real engine cannot be built")
+        pytest.fail(str(missing), pytrace=False)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ PATH (skipped otherwise, with the reason).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,10 @@ import pytest
 from lifecycle_support import Account, Project, copy_project
 
 
-@pytest.fixture(params=["pulumi-local", "pulumi"])
+@pytest.fixture(params=["pulumi", "pulumi-local"])
 def engine(request: pytest.FixtureRequest) -> str:
-    if request.param == "pulumi" and shutil.which("pulumi") is None:
-        pytest.skip(
-            "pulumi CLI not on PATH: its npm package downloads the binary at run time, "
-            "which this machine cannot"
-        )
+    if request.param == "pulumi":
+        request.getfixturevalue("pulumi_engine")
     return str(request.param)
 
 

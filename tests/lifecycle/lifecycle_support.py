@@ -10,15 +10,15 @@ filters the (shared) request log by `/accounts/<id>/`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-from pulumi_local import OperationResult, Stack, StepRecord
+import pulumi_local
+import pulumi_offline
+from pulumi_offline import OperationResult
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -93,89 +93,6 @@ class Engine(Protocol):
     def outputs(self) -> dict[str, Any]: ...
 
 
-class PulumiCliStack:
-    """The same scenarios through a real `pulumi` CLI: a file backend in tmp_path, a passphrase secrets
-    provider, `--json` digests parsed into the same result type as pulumi-local's."""
-
-    def __init__(self, cwd: Path, stack: str, env: dict[str, str], backend: Path) -> None:
-        self.cwd = cwd
-        self.stack = stack
-        self.env = {
-            **os.environ,
-            **env,
-            "PULUMI_BACKEND_URL": f"file://{backend}",
-            "PULUMI_CONFIG_PASSPHRASE": "lifecycle",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-        }
-        backend.mkdir(parents=True, exist_ok=True)
-        self._pulumi("stack", "select", "--create", stack)
-
-    def _pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            ["pulumi", "--cwd", str(self.cwd), "--non-interactive", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if check and proc.returncode:
-            raise RuntimeError(f"pulumi {' '.join(args)} failed: {proc.stdout}{proc.stderr}")
-        return proc
-
-    def _op(self, command: str, *flags: str) -> OperationResult:
-        args = [command, "--json", "--show-sames", "--show-replacement-steps", *flags]
-        if command != "preview":
-            args.append("--yes")
-        proc = self._pulumi(*args, check=False)
-        try:
-            digest = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            digest = {}
-        steps = [
-            StepRecord.from_json(s) for s in digest.get("steps", []) if isinstance(s, dict) and "urn" in s
-        ]
-        for step in steps:
-            step.logical = step.op not in ("create-replacement", "delete-replaced")
-        return OperationResult(
-            command,
-            proc.returncode,
-            proc.stdout + proc.stderr,
-            steps,
-            digest.get("changeSummary", {}),
-            "",
-            digest,
-        )
-
-    def preview(self, *, diff: bool = False, expect_no_changes: bool = False) -> OperationResult:
-        return self._op(
-            "preview", *(["--diff"] if diff else []), *(["--expect-no-changes"] if expect_no_changes else [])
-        )
-
-    def up(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult:
-        return self._op(
-            "up",
-            *(["--skip-preview"] if skip_preview else []),
-            *(["--expect-no-changes"] if expect_no_changes else []),
-        )
-
-    def refresh(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult:
-        return self._op(
-            "refresh",
-            *(["--skip-preview"] if skip_preview else []),
-            *(["--expect-no-changes"] if expect_no_changes else []),
-        )
-
-    def destroy(self, *, skip_preview: bool = False) -> OperationResult:
-        return self._op("destroy", *(["--skip-preview"] if skip_preview else []))
-
-    def config_set(self, key: str, value: str, secret: bool = False) -> None:
-        self._pulumi("config", "set", key, value, *(["--secret"] if secret else ["--plaintext"]))
-
-    def outputs(self) -> dict[str, Any]:
-        return json.loads(self._pulumi("stack", "output", "--json", "--show-secrets").stdout)  # type: ignore[no-any-return]
-
-
 @dataclass
 class Project:
     """An example copied into tmp_path, with a way to edit its program and to make stacks of it."""
@@ -189,8 +106,8 @@ class Project:
         cwd = self.dir / subdir if subdir else self.dir
         env = {**self.account.env(), "PULUMI_LOCAL_STATE_DIR": str(self.tmp / "state" / (subdir or "main"))}
         if self.engine == "pulumi":
-            return PulumiCliStack(cwd, name, env, self.tmp / "backend")
-        return Stack(cwd, name, env=env)
+            return pulumi_offline.Stack(cwd, name, env=env, backend=self.tmp / "backend")
+        return pulumi_local.Stack(cwd, name, env=env)  # type: ignore[return-value]
 
     def edit(self, old: str, new: str, path: str = "__main__.py") -> None:
         """Replaces `old` with `new` in the copied program (failing loudly if the example no longer has
