@@ -17,12 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import bench_api, bench_faults, bench_imports, bench_preview, bench_serialize
+from . import bench_api, bench_engine_build, bench_faults, bench_imports, bench_preview, bench_serialize
 from .common import Section, loadavg, machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 SECTIONS: dict[str, Callable[[], Section]] = {
+    "engine_build": bench_engine_build.run,
     "imports": bench_imports.run,
     "provider_size": bench_serialize.run,
     "engine": bench_preview.run,

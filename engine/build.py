@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,6 +114,13 @@ def build(module_dir: Path, package: str, version: str, out_dir: Path, label: st
     proc = subprocess.Popen(argv, cwd=module_dir, env=go_env(), stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     compiled, next_report, errors = 0, total // 10, []
+    heartbeat = threading.Event()
+
+    def still_going() -> None:  # the last packages (the CLI's own, the link) take minutes without a line
+        while not heartbeat.wait(45):
+            log(f"{label}: still compiling ({compiled}/{total} packages, {time.monotonic() - started:.0f} s)")
+
+    threading.Thread(target=still_going, daemon=True).start()
     for line in proc.stderr:
         if " " in line.strip() or line.startswith("#"):
             errors.append(line)
@@ -121,6 +129,7 @@ def build(module_dir: Path, package: str, version: str, out_dir: Path, label: st
         if compiled >= next_report:
             log(f"{label}: {compiled}/{total} packages compiled ({time.monotonic() - started:.0f} s)")
             next_report += max(total // 10, 1)
+    heartbeat.set()
     if proc.wait():
         raise SystemExit(f"engine: building {package} failed:\n{''.join(errors)}")
     elapsed = time.monotonic() - started

@@ -1,9 +1,9 @@
 """`make demo`: the quickstart (order-processing app) through preview -> up -> inspect -> destroy.
 
-It starts cloudflare-local, runs the root `Pulumi.yaml` program with a real `pulumi` CLI when one is on PATH
-and with `pulumi-local` otherwise (and says which), shows the preview, the resources with their outputs and
-what the account holds, then tears everything down. `--keep` (`make demo KEEP=1`) leaves the account running
-with the stack deployed and prints how to explore and stop it.
+It starts cloudflare-local, runs the root `Pulumi.yaml` program with the real `pulumi` engine that `make`
+built (and prints its version), shows the preview, the resources with their outputs and what the account
+holds, then tears everything down. `--keep` (`make demo KEEP=1`) leaves the account running with the stack
+deployed and prints how to explore and stop it.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import httpx
 from cloudflare_local.process import CloudflareLocalServer
+from pulumi_offline import engine_bin_dir, engine_version, offline_env
 
 ROOT = Path(__file__).resolve().parent.parent
 KEEP_DIR = ROOT / ".demo"
 STACK = "demo"
 TOKEN = "demo-token"
-BIN = Path(sys.executable).parent
 
 
 def banner(text: str) -> None:
@@ -35,38 +35,31 @@ def banner(text: str) -> None:
 
 
 class Cli:
-    """Runs one CLI (`pulumi` or `pulumi-local`) against the quickstart with the same flags."""
+    """Runs the engine `make` built (`.engine/bin/pulumi`) on the quickstart, offline: a `file://` backend in
+    the demo's folder, a passphrase, no update check (pulumi_offline.offline_env)."""
 
     def __init__(self, env: dict[str, str], state_dir: Path) -> None:
-        real = shutil.which("pulumi")
-        self.name = "pulumi" if real else "pulumi-local"
-        self.exe = real or str(BIN / "pulumi-local")
-        self.env = {**os.environ, **env}
-        if real:
-            self.env.update(
-                {
-                    "PULUMI_BACKEND_URL": f"file://{state_dir}",
-                    "PULUMI_CONFIG_PASSPHRASE": self.env.get("PULUMI_CONFIG_PASSPHRASE", "demo"),
-                    "PULUMI_SKIP_UPDATE_CHECK": "true",
-                    "PULUMI_PYTHON_CMD": sys.executable,
-                }
-            )
-        else:
-            self.env["PULUMI_LOCAL_STATE_DIR"] = str(state_dir)
+        self.exe = str(engine_bin_dir() / "pulumi")
+        self.env = offline_env(state_dir, {**os.environ, **env}, passphrase="demo")
+        self.version = engine_version()
 
     def run(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = [self.exe, "--cwd", str(ROOT), "--stack", STACK, *args]
-        print(f"$ {self.name} {' '.join(args)}", flush=True)
+        cmd = [self.exe, "--cwd", str(ROOT), "--non-interactive", *args, "--stack", STACK]
+        print(f"$ pulumi {' '.join(args)}", flush=True)
         done = subprocess.run(cmd, env=self.env, text=True, capture_output=capture, check=False)
         if check and done.returncode != 0:
             if capture:
                 print(done.stdout, done.stderr, sep="\n")
-            raise SystemExit(f"{self.name} {' '.join(args)} failed with exit code {done.returncode}")
+            raise SystemExit(f"pulumi {' '.join(args)} failed with exit code {done.returncode}")
         return done
 
     def init_stack(self) -> None:
-        if self.name == "pulumi":
-            self.run("stack", "init", STACK, check=False)
+        subprocess.run(
+            [self.exe, "--cwd", str(ROOT), "--non-interactive", "stack", "select", "--create", STACK],
+            env=self.env,
+            capture_output=True,
+            check=True,
+        )
 
 
 def show_resources(cli: Cli) -> None:
@@ -146,9 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         env = server.env(account_id)
         cli = Cli(env, work / "state")
         (work / "state").mkdir(parents=True, exist_ok=True)
-        banner(f"cloudflare-local on {server.api_base} (account {account_id}); engine: {cli.name}")
-        if cli.name == "pulumi-local":
-            print("  no `pulumi` CLI on PATH, so pulumi-local drives the program (same flags, same protocol)")
+        banner(f"cloudflare-local on {server.api_base} (account {account_id}); engine: pulumi {cli.version}")
+        print(f"  {cli.exe} (built by `make` from Pulumi's Go modules; see engine/build.py)")
         cli.init_stack()
         api = httpx.Client(base_url=server.api_base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
 
@@ -177,12 +169,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  export CLOUDFLARE_API_BASE_URL={server.api_base} CLOUDFLARE_API_TOKEN={TOKEN} "
                 f"CLOUDFLARE_ACCOUNT_ID={account_id}\n"
-                f"  export PULUMI_LOCAL_STATE_DIR={work / 'state'}\n"
+                f"  export PATH={engine_bin_dir()}:$PATH PULUMI_BACKEND_URL=file://{work / 'state'} "
+                f"PULUMI_CONFIG_PASSPHRASE=demo PULUMI_PYTHON_CMD={sys.executable}\n"
                 f"  curl -s -H 'Authorization: Bearer {TOKEN}' "
                 f"$CLOUDFLARE_API_BASE_URL/accounts/{account_id}/workflows | python3 -m json.tool\n"
-                f"  .venv/bin/pulumi-local --stack {STACK} preview --diff      # after editing __main__.py\n"
-                f"  .venv/bin/pulumi-local --stack {STACK} destroy --yes\n"
-                f"  make demo-stop                                           # stops cloudflare-local"
+                f"  pulumi --stack {STACK} preview --diff      # after editing __main__.py\n"
+                f"  pulumi --stack {STACK} destroy --yes\n"
+                f"  make demo-stop                           # stops cloudflare-local"
             )
             return 0
 
@@ -193,8 +186,6 @@ def main(argv: list[str] | None = None) -> int:
             print("  the account still holds objects after destroy", file=sys.stderr)
             return 1
         print("  the account is empty again")
-        if cli.name == "pulumi":
-            cli.run("stack", "rm", "--yes", STACK, check=False)
         banner(f"demo finished in {time.monotonic() - started:.1f} s")
         return 0
     finally:

@@ -8,10 +8,11 @@ login runs it.
 """
 
 from pulumi_offline.engine import EngineMissingError, engine_bin_dir, engine_version, offline_env
-from pulumi_offline.results import OperationResult, StepRecord
+from pulumi_offline.results import UNKNOWN, OperationResult, StepRecord
 from pulumi_offline.stack import Stack
 
 __all__ = [
+    "UNKNOWN",
     "EngineMissingError",
     "OperationResult",
     "Stack",

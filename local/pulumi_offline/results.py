@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+# How the engine shows a value that is unknown during a preview (sdk/go/common/resource/plugin's
+# UnknownStringValue).
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # The halves of a replacement; `--show-replacement-steps` prints them beside the logical `replace` step.
 REPLACEMENT_HALVES = ("create-replacement", "delete-replaced", "discard-replaced")
 REPLACING_OPS = ("replace", *REPLACEMENT_HALVES)

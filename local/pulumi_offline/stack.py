@@ -125,10 +125,21 @@ class Stack:
 
     # --- the CLI ----------------------------------------------------------------------------------------
 
+    def argv(self, *args: str) -> list[str]:
+        """The command line of `pulumi ARGS` on this stack (for a caller that runs it itself)."""
+        return [
+            str(engine_bin_dir() / "pulumi"),
+            "--cwd",
+            str(self.cwd),
+            "--non-interactive",
+            *args,
+            "--stack",
+            self.stack,
+        ]
+
     def run(self, *args: str, check: bool = True, stack_arg: bool = True) -> subprocess.CompletedProcess[str]:
         """`pulumi --cwd DIR --non-interactive ARGS --stack NAME`; `check` raises with its output."""
-        argv = [str(engine_bin_dir() / "pulumi"), "--cwd", str(self.cwd), "--non-interactive", *args]
-        argv += ["--stack", self.stack] if stack_arg else []
+        argv = self.argv(*args) if stack_arg else self.argv(*args)[:-2]
         proc = subprocess.run(
             argv, env=self.env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
         )

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
 from .cloudflare.client import CloudflareClient, RetryPolicy
+from .cloudflare.errors import ConflictError, NotFoundError
 from .config import ProviderSettings, resolve_settings
 
 __all__ = ["CloudflareProvider", "log_warning"]
@@ -70,3 +72,39 @@ class CloudflareProvider(ResourceProvider):
                     settings.base_url, settings.token, retry=self._retry, timeout=self._timeout
                 )
             return self._client
+
+    def import_existing(
+        self,
+        kind: str,
+        props: dict[str, Any],
+        name: str,
+        read: Callable[[str, dict[str, Any]], ReadResult],
+        changed_keys: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]],
+    ) -> CreateResult:
+        """``create`` for ``import_``: take the live object into state without changing it, as
+        ``pulumi import`` does, and refuse (naming the keys) when it differs from the program."""
+        account = props["account_id"]
+        live = read(name, props)
+        if not live.id or live.inputs is None:
+            raise NotFoundError(
+                f"nothing to import: {kind} {name!r} does not exist in account {account}",
+                hint="check the import id (<account_id>/<name>), or drop import_ to create it",
+            )
+        changed = changed_keys(live.inputs, props)
+        if changed:
+            details = "; ".join(
+                f"{key}: live {_short(live.inputs.get(key))}, program {_short(props.get(key))}"
+                for key in changed
+            )
+            raise ConflictError(
+                f"cannot import {kind} {name!r}: the live object differs from the program in "
+                f"{', '.join(changed)} ({details}); an import never changes what it imports",
+                hint="make the program match the live object and run `up` again, or replace import_ with "
+                "adopt=True to take it over and make it match the program",
+            )
+        return CreateResult(live.id, dict(live.outs or {}))
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."

@@ -33,6 +33,7 @@ WORKER_INPUTS = (
     "adopt",
     "owner_tag",
     "derived_name",
+    "import_id",
 )
 WORKER_IDENTITY = ("account_id", "name")
 WORKER_COMPUTED = ("etag", "created_on", "modified_on")
@@ -45,13 +46,14 @@ WORKFLOW_INPUTS = (
     "limits",
     "adopt",
     "derived_name",
+    "import_id",
 )
 WORKFLOW_IDENTITY = ("account_id", "workflow_name")
 WORKFLOW_COMPUTED = ("workflow_id", "version_id", "created_on")
 
-# Keys that only steer `create` (taking over an existing object, the rename guard): changing them changes
-# nothing remote, so they never make a diff on their own.
-CREATE_ONLY = ("adopt", "derived_name", "owner_tag")
+# Keys that only steer `create` (taking over or importing an existing object, the rename guard): changing
+# them changes nothing remote, so they never make a diff on their own.
+CREATE_ONLY = ("adopt", "derived_name", "owner_tag", "import_id")
 
 __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",
@@ -171,6 +173,7 @@ def normalise_worker(props: Mapping[str, Any]) -> dict[str, Any]:
     out["bindings"] = normalise_bindings(out["bindings"], out["name"])
     for flag in ("adopt", "derived_name"):
         out[flag] = bool(out[flag]) if not isinstance(out[flag], Unknown) else out[flag]
+    out["import_id"] = out["import_id"] or None
     return out
 
 
@@ -183,6 +186,7 @@ def normalise_workflow(props: Mapping[str, Any]) -> dict[str, Any]:
     out["limits"] = limits
     for flag in ("adopt", "derived_name"):
         out[flag] = bool(out[flag]) if not isinstance(out[flag], Unknown) else out[flag]
+    out["import_id"] = out["import_id"] or None
     return out
 
 

@@ -118,6 +118,7 @@ __all__ = [
     "is_unknown",
     "missing_classes",
     "module_exports",
+    "parse_import_id",
     "validate_account_id",
     "validate_binding",
     "validate_bindings",
@@ -414,3 +415,17 @@ def missing_classes(source: Any, classes: Iterable[str]) -> list[str]:
     if exported is None:
         return []
     return sorted({c for c in classes if isinstance(c, str) and c not in exported})
+
+
+def parse_import_id(value: str, kind: str) -> tuple[str, str]:
+    """``<account_id>/<name>`` (the import id pulumi-cloudflare uses) -> ``(account_id, name)``.
+
+    Raises ``ValueError`` saying the expected form when ``value`` is not two non-empty parts.
+    """
+    account, _, name = str(value).partition("/")
+    if not account or not name or "/" in name:
+        raise ValueError(
+            f"import id {value!r} is not of the form <account_id>/<{kind} name>, "
+            f"e.g. 0123456789abcdef0123456789abcdef/my-{kind.replace(' ', '-')}"
+        )
+    return account, name

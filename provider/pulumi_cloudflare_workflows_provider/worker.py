@@ -61,6 +61,8 @@ def _takeover_refusal(account: str, name: str, tagged_as_ours: bool) -> AlreadyE
             "recording it (or another state of this project and stack manages it)"
         )
         hint = (
+            "if this is a replacement that keeps the name (`pulumi up --replace`, replace_on_changes), "
+            "set opts=pulumi.ResourceOptions(delete_before_replace=True) so the old script is deleted first; "
             "if it is this stack's interrupted create, pass adopt=True for one `up` to take it back; if "
             "another state manages it, use a different stack name or `name`"
         )
@@ -163,6 +165,10 @@ class WorkerProvider(CloudflareProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         account, name = props["account_id"], props["name"]
+        if props.get("import_id"):
+            return self.import_existing(
+                "Worker script", props, name, self.read, lambda a, b: plan.diff_worker(a, b).changed
+            )
         if not props.get("adopt"):
             try:
                 settings = self.client().get_script_settings(account, name)
@@ -208,6 +214,7 @@ class WorkerProvider(CloudflareProvider):
                 "adopt": props.get("adopt"),
                 "owner_tag": props.get("owner_tag"),
                 "derived_name": props.get("derived_name"),
+                "import_id": props.get("import_id"),
             }
         )
         return ReadResult(name, _outputs(inputs, props), inputs)

@@ -56,7 +56,9 @@ def takeover_refusal(
         f"{remote.get('id')}); refusing to take it over. A Workflow's Pulumi logical name is its stable "
         "identifier and is immutable: if you renamed the resource in your program, keep its identity with "
         'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")]) so Pulumi '
-        "updates the existing workflow instead of creating (and later deleting) one",
+        "updates the existing workflow instead of creating (and later deleting) one. If this is a "
+        "replacement that keeps the name (`pulumi up --replace`, replace_on_changes), set "
+        "opts=pulumi.ResourceOptions(delete_before_replace=True) so the old workflow is deleted first",
         method="GET",
         path=f"/accounts/{account_id}/workflows/{workflow_name}",
         hint=hint,
@@ -154,6 +156,10 @@ class WorkflowProvider(CloudflareProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         props = plan.normalise_workflow(props)  # again: numbers arrive as doubles over gRPC
         account, name = props["account_id"], props["workflow_name"]
+        if props.get("import_id"):
+            return self.import_existing(
+                "workflow", props, name, self.read, lambda a, b: plan.diff_workflow(a, b).changed
+            )
         client = self.client()
         if not props.get("adopt"):
             try:
@@ -200,6 +206,7 @@ class WorkflowProvider(CloudflareProvider):
                 "limits": props.get("limits"),
                 "adopt": props.get("adopt"),
                 "derived_name": props.get("derived_name"),
+                "import_id": props.get("import_id"),
             }
         )
         return ReadResult(name, _outputs(inputs, _computed(remote, props)), inputs)

@@ -16,6 +16,7 @@ from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from .bindings import BindingValue, WorkflowBinding, to_cloudflare
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
+from .imports import take_import
 from .workflow import Workflow
 
 __all__ = ["DEFAULT_COMPATIBILITY_DATE", "Worker"]
@@ -114,7 +115,9 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             main_module = path.name
             script = path.read_text(encoding="utf-8")
 
-        account = resolve_account_id(account_id)
+        opts, import_id, account = take_import(
+            "Worker script", resource_name, opts, resolve_account_id(account_id), name
+        )
         claim_name("Worker script", account, name, resource_name)
         self._cfwf_resource_name = resource_name
         self.script_name = name
@@ -160,6 +163,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     "adopt": adopt,
                     "owner_tag": owner_tag,
                     "derived_name": derived_name,
+                    "import_id": import_id,
                     "etag": None,
                     "created_on": None,
                     "modified_on": None,

@@ -33,6 +33,7 @@ from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
 
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
+from .imports import take_import
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -255,6 +256,13 @@ class Workflow:
         self, script_name: pulumi.Input[str] | None, account_id: str | None, depends_on: list[Any]
     ) -> None:
         try:
+            opts, import_id, account_id = take_import(
+                "workflow",
+                self.resource_name,
+                pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=depends_on)),
+                account_id,
+                self.declared_workflow_name,
+            )
             props: dict[str, Any] = {
                 "account_id": account_id,
                 "workflow_name": self.declared_workflow_name,
@@ -263,8 +271,8 @@ class Workflow:
                 "limits": self._limits,
                 "adopt": self._adopt,
                 "derived_name": self._derived_name,
+                "import_id": import_id,
             }
-            opts = pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=depends_on))
             resource = WorkflowResource(self.resource_name, props, opts)
         except BaseException as exc:
             if not self._registered.done():

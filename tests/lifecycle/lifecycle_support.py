@@ -13,12 +13,10 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
-import pulumi_local
-import pulumi_offline
-from pulumi_offline import OperationResult
+from pulumi_offline import Stack
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -82,17 +80,6 @@ class Account:
         }
 
 
-class Engine(Protocol):
-    """What the scenarios need from a deployment engine (pulumi-local's `Stack`, or the real CLI's)."""
-
-    def preview(self, *, diff: bool = False, expect_no_changes: bool = False) -> OperationResult: ...
-    def up(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult: ...
-    def refresh(self, *, skip_preview: bool = False, expect_no_changes: bool = False) -> OperationResult: ...
-    def destroy(self, *, skip_preview: bool = False) -> OperationResult: ...
-    def config_set(self, key: str, value: str, secret: bool = False) -> None: ...
-    def outputs(self) -> dict[str, Any]: ...
-
-
 @dataclass
 class Project:
     """An example copied into tmp_path, with a way to edit its program and to make stacks of it."""
@@ -100,14 +87,14 @@ class Project:
     dir: Path
     account: Account
     tmp: Path
-    engine: str
 
-    def stack(self, name: str = "dev", subdir: str = "") -> Engine:
-        cwd = self.dir / subdir if subdir else self.dir
-        env = {**self.account.env(), "PULUMI_LOCAL_STATE_DIR": str(self.tmp / "state" / (subdir or "main"))}
-        if self.engine == "pulumi":
-            return pulumi_offline.Stack(cwd, name, env=env, backend=self.tmp / "backend")
-        return pulumi_local.Stack(cwd, name, env=env)  # type: ignore[return-value]
+    def stack(self, name: str = "dev", subdir: str = "", api_base: str | None = None) -> Stack:
+        """A stack of the project (or of its `subdir` program) on the test's own `file://` backend;
+        `api_base` sends the provider elsewhere (a proxy) while the state stays the same."""
+        env = self.account.env()
+        if api_base is not None:
+            env["CLOUDFLARE_API_BASE_URL"] = api_base
+        return Stack(self.dir / subdir if subdir else self.dir, name, env=env, backend=self.tmp / "backend")
 
     def edit(self, old: str, new: str, path: str = "__main__.py") -> None:
         """Replaces `old` with `new` in the copied program (failing loudly if the example no longer has
@@ -118,7 +105,7 @@ class Project:
         file.write_text(text.replace(old, new, 1))
 
 
-def copy_project(name: str, tmp_path: Path, account: Account, engine: str) -> Project:
+def copy_project(name: str, tmp_path: Path, account: Account) -> Project:
     """Copies `examples/<name>` (or the root quickstart, `quickstart`) into tmp_path, without local state."""
     target = tmp_path / name
     if name == "quickstart":
@@ -130,4 +117,4 @@ def copy_project(name: str, tmp_path: Path, account: Account, engine: str) -> Pr
         shutil.copytree(
             EXAMPLES / name, target, ignore=shutil.ignore_patterns(".pulumi-local", "Pulumi.*.yaml")
         )
-    return Project(target, account, tmp_path, engine)
+    return Project(target, account, tmp_path)

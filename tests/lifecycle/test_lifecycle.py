@@ -1,8 +1,8 @@
 """Every example through its whole life: preview -> up -> no-op -> a change -> up -> no-op -> refresh (no
 drift) -> drift made through the API -> refresh shows it -> up restores -> destroy -> the account is empty.
 
-These decide whether the provider works: they run the examples exactly as `pulumi up` would (pulumi-local, or
-a real `pulumi` when on PATH) against cloudflare-local, and assert on what the account holds (its v4 API) and
+These decide whether the provider works: they run the examples with the real `pulumi` engine (built by
+`make`) against cloudflare-local, and assert on what the account holds (its v4 API) and
 on the requests it received, in order.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lifecycle_support import Account, Engine, Project
-from pulumi_local import OperationResult
+from lifecycle_support import Account, Project
+from pulumi_offline import OperationResult, Stack
 
 WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
 WORKER = "pulumi-python:dynamic/cloudflare:Worker"
@@ -22,12 +22,12 @@ WORKER = "pulumi-python:dynamic/cloudflare:Worker"
 class Scenario:
     """What one example changes, and how that change must preview and apply."""
 
-    change: Callable[[Project, Engine], None]
+    change: Callable[[Project, Stack], None]
     check_preview: Callable[[OperationResult], None]
     check_up: Callable[[OperationResult, list[tuple[str, str]], dict[str, object], dict[str, object]], None]
 
 
-def run_lifecycle(project: Project, stack: Engine, workflow: str, scenario: Scenario) -> None:
+def run_lifecycle(project: Project, stack: Stack, workflow: str, scenario: Scenario) -> None:
     account = project.account
 
     # A fresh stack previews as all creates, without a single API call.
@@ -115,7 +115,7 @@ def only_mutations(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def test_minimal_workflow_rename_is_a_replace(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("minimal")
 
-    def change(p: Project, stack: Engine) -> None:
+    def change(p: Project, stack: Stack) -> None:
         p.edit('Workflow("MyWorkflow")', 'Workflow("MyWorkflow", workflow_name="cfwf-minimal-renamed")')
 
     def check_preview(result: OperationResult) -> None:
@@ -140,7 +140,7 @@ def test_minimal_workflow_rename_is_a_replace(copy_example: Callable[[str], Proj
 def test_class_rename_is_an_update_keeping_the_workflow(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("class-rename")
 
-    def change(p: Project, stack: Engine) -> None:
+    def change(p: Project, stack: Stack) -> None:
         stack.config_set("workflowClass", "OrderWorkflowV2")
 
     def check_preview(result: OperationResult) -> None:
@@ -169,7 +169,7 @@ def test_class_rename_is_an_update_keeping_the_workflow(copy_example: Callable[[
 def test_cross_script_reexport_binding_added(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("cross-script-reexport")
 
-    def change(p: Project, stack: Engine) -> None:
+    def change(p: Project, stack: Stack) -> None:
         p.edit(
             'bindings={"REPORTS": host.bindings["REPORTS"]}',
             'bindings={"REPORTS": host.bindings["REPORTS"], "GREETING": "hi"}',
@@ -191,7 +191,7 @@ def test_cross_script_reexport_binding_added(copy_example: Callable[[str], Proje
 def test_cross_script_script_name_binding_added_to_host(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("cross-script-script-name")
 
-    def change(p: Project, stack: Engine) -> None:
+    def change(p: Project, stack: Stack) -> None:
         p.edit(
             'entrypoint="src/host.mjs", bindings={"INVOICES": invoices}',
             'entrypoint="src/host.mjs", bindings={"INVOICES": invoices, "MODE": "strict"}',
@@ -213,7 +213,7 @@ def test_cross_script_script_name_binding_added_to_host(copy_example: Callable[[
 def test_quickstart_binding_removed(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("quickstart")
 
-    def change(p: Project, stack: Engine) -> None:
+    def change(p: Project, stack: Stack) -> None:
         p.edit('"STORE_NAME": pulumi.Config().get("storeName") or "demo store",', "")
 
     def check_preview(result: OperationResult) -> None:
@@ -233,7 +233,7 @@ def test_external_script_workflow_bound_by_a_client(copy_example: Callable[[str]
     host = project.stack(subdir="host")
     assert host.up().ok
 
-    def change(p: Project, stack: Engine) -> None:
+    def change(p: Project, stack: Stack) -> None:
         p.edit('bindings={"BILLING": billing}', 'bindings={"BILLING": billing, "GREETING": "hi"}')
 
     def check_preview(result: OperationResult) -> None:

@@ -1,6 +1,6 @@
 """A Workflow's logical name is its stable identifier: renaming it never silently deletes the live workflow.
 
-Through the engine (pulumi-local, or a real `pulumi` when on PATH) against cloudflare-local:
+Through the real engine against cloudflare-local:
 - renamed without an alias, the update fails before anything is deleted, whether the workflow's name is
   explicit (the name is taken) or derived from the logical name (another workflow already runs the class);
 - renamed with an alias, the workflow keeps its name, id and history, and nothing is created or deleted.
@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lifecycle_support import Engine, Project
+from lifecycle_support import Project
+from pulumi_offline import Stack
 
 WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
 ORIGINAL = 'workflow = Workflow("MyWorkflow")'
 
 
-def deploy(project: Project) -> tuple[Engine, dict[str, Any]]:
+def deploy(project: Project) -> tuple[Stack, dict[str, Any]]:
     stack = project.stack()
     assert stack.up().ok
     outputs = stack.outputs()

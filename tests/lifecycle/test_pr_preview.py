@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from lifecycle_support import Account, Project, copy_project
-from pulumi_local.values import UNKNOWN
+from pulumi_offline import UNKNOWN
 
 WORKER = "pulumi-python:dynamic/cloudflare:Worker"
 WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
@@ -49,10 +49,10 @@ def contains_unknown(value: Any) -> bool:
 
 @pytest.fixture
 def project(
-    request: pytest.FixtureRequest, tmp_path: Path, fresh_cloudflare_local: Any, engine: str
+    request: pytest.FixtureRequest, tmp_path: Path, fresh_cloudflare_local: Any, pulumi_engine: Path
 ) -> Project:
     name = request.param
-    p = copy_project(name, tmp_path, Account(fresh_cloudflare_local, uuid.uuid4().hex), engine)
+    p = copy_project(name, tmp_path, Account(fresh_cloudflare_local, uuid.uuid4().hex))
     old, new, _ = CLIENT_BINDS_COMPUTED[name]
     p.edit(old, new)
     return p
@@ -92,4 +92,9 @@ def test_pr_change_names_the_changed_keys_without_api_calls(project: Project) ->
     assert client.op == "update" and client.diff_reasons == ["bindings"]
     assert "bindings.GREETING" in client.detailed_diff
     assert preview.step("reports", WORKFLOW).op == "same"
-    assert "[diff: ~script]" in preview.stdout and "[diff: ~bindings]" in preview.stdout
+    # What a reviewer reads in `pulumi preview --diff`: the changed keys of each Worker, nothing of the rest.
+    text = stack.preview(diff=True, text=True).stdout
+    assert "~ pulumi-python:dynamic/cloudflare:Worker: (update)" in text, text
+    assert "~ script: " in text and "+ GREETING: " in text, text
+    assert "Workflow: (update)" not in text, text
+    assert api_requests(project.account.server) == []

@@ -10,3 +10,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lifecycle"))
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _real_engine(pulumi_engine: Path) -> None:
+    """Every reliability test runs through the real engine: skip or fail (with the reason) without it."""

@@ -1,4 +1,4 @@
-"""Helpers for the reliability suite: examples run by pulumi-local against a cloudflare-local of the test's
+"""Helpers for the reliability suite: examples run by the real engine against a cloudflare-local of the test's
 own, read back through the v4 API, the request log and `stack export`; and `CutProxy`, which kills the server
 at an exact request.
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 from cloudflare_local.process import CloudflareLocalServer
 from lifecycle_support import Account, Project, copy_project
-from pulumi_local import Stack
+from pulumi_offline import Stack
 
 WORKER = "pulumi-python:dynamic/cloudflare:Worker"
 WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
@@ -42,15 +43,12 @@ _SKIP_HEADERS = {
 
 def new_project(name: str, tmp_path: Path, server: CloudflareLocalServer, account_id: str) -> Project:
     """`examples/<name>` (or `quickstart`) copied into tmp_path, on `account_id` of `server`."""
-    return copy_project(name, tmp_path, Account(server, account_id), "pulumi-local")
+    return copy_project(name, tmp_path, Account(server, account_id))
 
 
 def stack_of(project: Project, api_base: str | None = None) -> Stack:
     """The project's `dev` stack; `api_base` sends the provider elsewhere (a `CutProxy`), state stays put."""
-    env = {**project.account.env(), "PULUMI_LOCAL_STATE_DIR": str(project.tmp / "state")}
-    if api_base is not None:
-        env["CLOUDFLARE_API_BASE_URL"] = api_base
-    return Stack(project.dir, "dev", env=env)
+    return project.stack(api_base=api_base)
 
 
 def state_ids(stack: Stack) -> dict[str, str]:
@@ -117,6 +115,7 @@ class CutProxy:
         self.upstream = upstream
         self.tripped = threading.Event()
         self._rule: tuple[str, str, bool] | None = None
+        self._on_cut: Callable[[], None] | None = None
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=30.0)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -128,8 +127,12 @@ class CutProxy:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}/client/v4"
 
-    def cut_at(self, method: str, path_suffix: str, *, deliver_reply: bool) -> None:
+    def cut_at(
+        self, method: str, path_suffix: str, *, deliver_reply: bool, cut: Callable[[], None] | None = None
+    ) -> None:
+        """`cut` replaces killing the server (e.g. kill the engine instead: the API stays up)."""
         self._rule = (method, path_suffix, deliver_reply)
+        self._on_cut = cut
 
     def __enter__(self) -> CutProxy:
         self._thread.start()
@@ -178,6 +181,10 @@ class CutProxy:
                 self._cut()
 
     def _cut(self) -> None:
+        if self._on_cut is not None:
+            self._on_cut()
+            self.tripped.set()
+            return
         self.upstream.kill()
         self.tripped.set()
         # Drop pooled connections to the dead server, so requests after a restart start clean.

@@ -97,7 +97,7 @@ def test_api_dies_mid_up_and_the_next_up_finishes(
         first = stack_of(project, proxy.api_base).up()
     assert proxy.tripped.is_set(), f"the up never sent {cut.method} {cut.path}:\n{first.stdout}"
     assert not server.running()
-    assert first.exit_code == 255, first.stdout
+    assert first.exit_code != 0, first.stdout
     assert "could not reach the Cloudflare API" in first.error, first.error
     assert "gave up after" in first.error, first.error
 
