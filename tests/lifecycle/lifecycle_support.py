@@ -115,6 +115,6 @@ def copy_project(name: str, tmp_path: Path, account: Account) -> Project:
         shutil.copytree(REPO / "src", target / "src")
     else:
         shutil.copytree(
-            EXAMPLES / name, target, ignore=shutil.ignore_patterns(".pulumi-local", "Pulumi.*.yaml")
+            EXAMPLES / name, target, ignore=shutil.ignore_patterns(".pulumi-offline", "Pulumi.*.yaml")
         )
     return Project(target, account, tmp_path)
