@@ -32,8 +32,8 @@ $(STAMP_NPM): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	touch $@
 
 lint: $(STAMP_PY)
-	$(BIN)/ruff check sdk provider local tests examples benchmarks
-	$(BIN)/ruff format --check sdk provider local tests examples benchmarks
+	$(BIN)/ruff check sdk provider local tests examples benchmarks engine
+	$(BIN)/ruff format --check sdk provider local tests examples benchmarks engine
 
 typecheck: $(STAMP_PY)
 	$(BIN)/mypy
