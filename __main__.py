@@ -5,8 +5,8 @@
 - `order-api` (client) binds the host's re-exported binding, so it gets a cross-script binding
   {workflow_name, class_name, script_name: <host>} and deploys after the workflow's registration.
 
-Account, token and API base come from stack config (cloudflare:accountId, cloudflare:apiToken,
-cloudflare:apiBaseUrl) or the environment (CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN,
+Account, token and API base come from stack config (cloudflare-workflows:accountId, cloudflare:apiToken,
+cloudflare:baseUrl) or the environment (CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN,
 CLOUDFLARE_API_BASE_URL).
 """
 

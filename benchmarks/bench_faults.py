@@ -30,7 +30,7 @@ P = TypeVar("P", bound=CloudflareProvider)
 
 def configured(provider: P, server: CloudflareLocalServer) -> P:
     """What the dynamic-provider server does once per process (tests/provider/conftest.py does the same)."""
-    config = {"cloudflare:apiToken": TOKEN, "cloudflare:apiBaseUrl": server.api_base}
+    config = {"cloudflare:apiToken": TOKEN, "cloudflare:baseUrl": server.api_base}
     provider.configure(ConfigureRequest(Config(config, "bench")))
     return provider
 

@@ -31,7 +31,7 @@ def run() -> Section:
         configured.configure(
             ConfigureRequest(
                 Config(
-                    {"cloudflare:apiToken": "secret-token", "cloudflare:apiBaseUrl": "http://127.0.0.1:1"},
+                    {"cloudflare:apiToken": "secret-token", "cloudflare:baseUrl": "http://127.0.0.1:1"},
                     "bench",
                 )
             )

@@ -17,21 +17,18 @@ from pulumi_cloudflare_workflows.config import resolve_account_id
 
 account_id = resolve_account_id()
 if account_id is None:
-    raise ValueError("set `pulumi config set cloudflare:accountId <id>` or CLOUDFLARE_ACCOUNT_ID")
+    raise ValueError("set `pulumi config set cloudflare-workflows:accountId <id>` or CLOUDFLARE_ACCOUNT_ID")
 
-# pulumi-cloudflare reads its own settings from the `cloudflare:` config namespace as well, and rejects keys
-# it does not know (this package's `cloudflare:accountId` and `cloudflare:apiBaseUrl`). An explicit provider
-# is configured from its arguments only; without a token it falls back to CLOUDFLARE_API_TOKEN.
-provider = cloudflare.Provider("cloudflare", api_token=pulumi.Config("cloudflare").get_secret("apiToken"))
-cf = pulumi.ResourceOptions(provider=provider)
+# pulumi-cloudflare's default provider reads the same `cloudflare:apiToken` (and `cloudflare:baseUrl`) as this
+# package; the account id lives in `cloudflare-workflows:accountId`, a namespace it never looks at.
 
 # Names of account-wide objects carry the stack, so two stacks never collide.
 prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}".lower()
 
-cache = cloudflare.WorkersKvNamespace("cache", account_id=account_id, title=f"{prefix}-cache", opts=cf)
-uploads = cloudflare.R2Bucket("uploads", account_id=account_id, name=f"{prefix}-uploads", opts=cf)
-db = cloudflare.D1Database("db", account_id=account_id, name=f"{prefix}-db", opts=cf)
-jobs = cloudflare.Queue("jobs", account_id=account_id, queue_name=f"{prefix}-jobs", opts=cf)
+cache = cloudflare.WorkersKvNamespace("cache", account_id=account_id, title=f"{prefix}-cache")
+uploads = cloudflare.R2Bucket("uploads", account_id=account_id, name=f"{prefix}-uploads")
+db = cloudflare.D1Database("db", account_id=account_id, name=f"{prefix}-db")
+jobs = cloudflare.Queue("jobs", account_id=account_id, queue_name=f"{prefix}-jobs")
 greeter = cloudflare.WorkersScript(
     "greeter",
     account_id=account_id,
@@ -39,7 +36,6 @@ greeter = cloudflare.WorkersScript(
     content=Path("src/greeter.mjs").read_text(encoding="utf-8"),
     main_module="greeter.mjs",
     compatibility_date=DEFAULT_COMPATIBILITY_DATE,
-    opts=cf,
 )
 
 ingest = Workflow("ingest", class_name="IngestWorkflow")

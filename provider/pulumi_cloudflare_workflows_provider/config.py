@@ -1,14 +1,17 @@
 """Provider-side configuration: the API token and base URL, from ``configure()`` or the environment.
 
-Resolution order: stack config (``cloudflare:apiToken``, ``cloudflare:apiBaseUrl``, delivered by the engine to
-``configure()``), then wrangler's environment variables (``CLOUDFLARE_API_TOKEN``,
-``CLOUDFLARE_API_BASE_URL``), then the public API base. The token lives only in this process's memory: never
-in inputs, outputs, logs, reprs or error text.
+Resolution order: stack config (``cloudflare:apiToken``, ``cloudflare:baseUrl``: the keys pulumi-cloudflare
+itself reads, so one stack config serves both providers; delivered by the engine to ``configure()``), then
+wrangler's environment variables (``CLOUDFLARE_API_TOKEN``, ``CLOUDFLARE_API_BASE_URL``), then the public API
+base. ``cloudflare:apiBaseUrl``, this package's first key for the base URL, still works with a deprecation
+warning: pulumi-cloudflare rejects it. The token lives only in this process's memory: never in inputs,
+outputs, logs, reprs or error text.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +19,13 @@ from typing import Any
 DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4"
 
 TOKEN_KEY = "cloudflare:apiToken"
-BASE_URL_KEY = "cloudflare:apiBaseUrl"
+BASE_URL_KEY = "cloudflare:baseUrl"
+# Deprecated: pulumi-cloudflare rejects cloudflare:* keys it does not know, and this is one.
+LEGACY_BASE_URL_KEY = "cloudflare:apiBaseUrl"
 TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 BASE_URL_ENV = "CLOUDFLARE_API_BASE_URL"
 
-__all__ = ["DEFAULT_API_BASE", "ProviderSettings", "resolve_settings"]
+__all__ = ["BASE_URL_KEY", "DEFAULT_API_BASE", "TOKEN_KEY", "ProviderSettings", "resolve_settings"]
 
 
 @dataclass(frozen=True)
@@ -51,5 +56,16 @@ def resolve_settings(config: Any = None, environ: Mapping[str, str] | None = Non
     """Settings from a ``pulumi.dynamic.Config`` (or any object with ``.get(key)``) and the environment."""
     env = os.environ if environ is None else environ
     token = _config_value(config, TOKEN_KEY) or env.get(TOKEN_ENV) or None
-    base = _config_value(config, BASE_URL_KEY) or env.get(BASE_URL_ENV) or DEFAULT_API_BASE
+    base = _config_value(config, BASE_URL_KEY)
+    legacy = _config_value(config, LEGACY_BASE_URL_KEY)
+    if legacy is not None:
+        print(
+            f"warning: the config key {LEGACY_BASE_URL_KEY} is deprecated and will be removed in the next "
+            f"release: rename it with `pulumi config rm {LEGACY_BASE_URL_KEY}` and `pulumi config set "
+            f"{BASE_URL_KEY} {legacy}` (the key pulumi-cloudflare also reads; "
+            f"it rejects {LEGACY_BASE_URL_KEY})",
+            file=sys.stderr,
+            flush=True,
+        )
+    base = base or legacy or env.get(BASE_URL_ENV) or DEFAULT_API_BASE
     return ProviderSettings(base_url=base.rstrip("/"), token=token)

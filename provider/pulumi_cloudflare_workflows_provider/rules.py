@@ -183,8 +183,8 @@ def validate_account_id(value: Any, prop: str = "account_id") -> list[Failure]:
         return [
             (
                 prop,
-                "account id is required: pass account_id=, or set `pulumi config set cloudflare:accountId "
-                "<id>` or the CLOUDFLARE_ACCOUNT_ID environment variable",
+                "account id is required: pass account_id=, or set `pulumi config set "
+                "cloudflare-workflows:accountId <id>` or the CLOUDFLARE_ACCOUNT_ID environment variable",
             )
         ]
     if not ACCOUNT_ID_RE.match(value):

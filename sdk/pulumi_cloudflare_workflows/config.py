@@ -2,7 +2,9 @@
 
 The account id is resolved here, in the program, and sent as the ``account_id`` input of every resource, so
 that moving a stack to another account shows as a replacement in the preview. Resolution order: the explicit
-``account_id=`` argument, then stack config ``cloudflare:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``.
+``account_id=`` argument, then stack config ``cloudflare-workflows:accountId`` (this package's namespace:
+pulumi-cloudflare rejects keys it does not know in ``cloudflare:``), then ``CLOUDFLARE_ACCOUNT_ID``. The first
+key this package used, ``cloudflare:accountId``, still works with a deprecation warning.
 
 The API token is never read here: only the provider process reads it (``configure()`` or the environment), so
 it never enters inputs or state.
@@ -14,20 +16,42 @@ import os
 
 import pulumi
 
+CONFIG_NAMESPACE = "cloudflare-workflows"
 ACCOUNT_ID_KEY = "accountId"
+# Deprecated for the account id: pulumi-cloudflare rejects cloudflare:accountId.
+LEGACY_NAMESPACE = "cloudflare"
 ACCOUNT_ID_ENV = "CLOUDFLARE_ACCOUNT_ID"
 
 __all__ = ["resolve_account_id", "stable_id"]
 
 
 def resolve_account_id(explicit: str | None = None) -> str | None:
-    """``explicit`` > ``cloudflare:accountId`` > ``CLOUDFLARE_ACCOUNT_ID`` (``None`` when none is set)."""
+    """``explicit`` > ``cloudflare-workflows:accountId`` > (deprecated) ``cloudflare:accountId`` >
+    ``CLOUDFLARE_ACCOUNT_ID`` (``None`` when none is set)."""
     if explicit:
         return explicit
-    configured = pulumi.Config("cloudflare").get(ACCOUNT_ID_KEY)
+    configured = pulumi.Config(CONFIG_NAMESPACE).get(ACCOUNT_ID_KEY)
     if configured:
         return configured
+    legacy = pulumi.Config(LEGACY_NAMESPACE).get(ACCOUNT_ID_KEY)
+    if legacy:
+        _warn_legacy_account_key(legacy)
+        return legacy
     return os.environ.get(ACCOUNT_ID_ENV) or None
+
+
+_warned: list[str] = []
+
+
+def _warn_legacy_account_key(value: str) -> None:
+    if _warned:
+        return
+    _warned.append(value)
+    old, new = f"{LEGACY_NAMESPACE}:{ACCOUNT_ID_KEY}", f"{CONFIG_NAMESPACE}:{ACCOUNT_ID_KEY}"
+    pulumi.log.warn(
+        f"the config key {old} is deprecated and will be removed in the next release: pulumi-cloudflare "
+        f"rejects it. Rename it: `pulumi config rm {old}` and `pulumi config set {new} {value}`"
+    )
 
 
 def stable_id(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:

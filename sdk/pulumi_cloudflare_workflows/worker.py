@@ -51,7 +51,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     :param bindings: binding name -> ``Workflow``, another Worker's ``bindings[...]``, ``str`` (plain text),
         ``Output[str]`` (secret text when the Output is secret), or a ``dict`` in Cloudflare's binding shape.
     :param adopt: take over a script with this name that already exists (otherwise ``create`` refuses).
-    :param account_id: defaults to ``cloudflare:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``.
+    :param account_id: defaults to ``cloudflare-workflows:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``.
     """
 
     account_id: pulumi.Output[str]

@@ -115,7 +115,7 @@ class Workflow:
     :param script_name: the Worker script that exports the class, when it is not the Worker that binds it.
     :param limits: e.g. ``{"steps": 100}``.
     :param adopt: take over a workflow with this name that already exists (otherwise ``create`` refuses).
-    :param account_id: defaults to the hosting Worker's account, else ``cloudflare:accountId`` /
+    :param account_id: defaults to the hosting Worker's account, else ``cloudflare-workflows:accountId`` /
         ``CLOUDFLARE_ACCOUNT_ID``.
     :param opts: resource options for the registered ``WorkflowResource`` (``aliases``, ``protect``, ...). Do
         not set ``parent`` to the host Worker: the URN would change whenever the workflow changes host.

@@ -35,7 +35,8 @@ def run(name: str, monkeypatch: pytest.MonkeyPatch, config: dict[str, str] | Non
     path = EXAMPLES[name]
     monkeypatch.chdir(path)
     project = project_name(path)
-    full = {"cloudflare:accountId": ACCOUNT, **{f"{project}:{k}": v for k, v in (config or {}).items()}}
+    own = {f"{project}:{k}": v for k, v in (config or {}).items()}
+    full = {"cloudflare-workflows:accountId": ACCOUNT, **own}
     return run_example(path, project=project, stack="dev", config=full)
 
 

@@ -72,7 +72,7 @@ def install_cf(project: str = "proj", stack: str = "dev") -> tuple[CloudflareMoc
     mocks = CloudflareMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config({"cloudflare:accountId": ACCOUNT})
+    pulumi.runtime.set_all_config({"cloudflare-workflows:accountId": ACCOUNT})
     return mocks, monitor
 
 
@@ -296,8 +296,8 @@ def test_example_with_pulumi_cloudflare(monkeypatch: pytest.MonkeyPatch) -> None
     assert ingest.inputs["script_name"] == api.inputs["name"]
     greeter = m.by_name("greeter")
     assert greeter.inputs["content"] == (EXAMPLE / "src" / "greeter.mjs").read_text()
-    # pulumi-cloudflare's resources go through one explicit provider (see the example's README).
-    assert [r.name for r in m.registrations if r.type == "pulumi:providers:cloudflare"] == ["cloudflare"]
+    # pulumi-cloudflare's resources use its default provider: the config keys this package reads are its own.
+    assert [r.name for r in m.registrations if r.type == "pulumi:providers:cloudflare"] == []
     check_worker(api)  # includes the preflight: src/worker.mjs exports IngestWorkflow
     ingest_inputs = {k: v for k, v in ingest.inputs.items() if k != "__provider"}
     assert WorkflowProvider().check({}, ingest_inputs).failures == []

@@ -26,7 +26,7 @@ def real_runtime(request: pytest.FixtureRequest) -> bool:
 
 
 def run(body: Any, real_runtime: bool = True, **kw: Any) -> Any:
-    monitor = install(config={"cloudflare:accountId": ACCOUNT}, **kw)
+    monitor = install(config={"cloudflare-workflows:accountId": ACCOUNT}, **kw)
     run_program(body, real_runtime=real_runtime)
     return monitor
 
@@ -222,7 +222,7 @@ def test_binding_values_to_cloudflare_shapes() -> None:
             },
         )
 
-    monitor = install(config={"cloudflare:accountId": ACCOUNT, "proj:apiKey": "s3cret"})
+    monitor = install(config={"cloudflare-workflows:accountId": ACCOUNT, "proj:apiKey": "s3cret"})
     run_program(program, real_runtime=False)
     bindings = monitor.by_name("w").inputs["bindings"]
     # One secret value makes the whole bindings property secret in state.
@@ -260,7 +260,7 @@ def test_account_id_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     run_program(program, real_runtime=False)
     assert m.by_name("from-env").inputs["account_id"] == "e" * 32
     assert m.by_name("explicit").inputs["account_id"] == "b" * 32
-    m = install(config={"cloudflare:accountId": "c" * 32})
+    m = install(config={"cloudflare-workflows:accountId": "c" * 32})
     run_program(lambda: Worker("from-config", script=CLIENT), real_runtime=False)
     assert m.by_name("from-config").inputs["account_id"] == "c" * 32
 

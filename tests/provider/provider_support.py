@@ -38,7 +38,7 @@ def configured(provider: Any, server: Any, token: str | None = None) -> Any:
     provider.configure(
         ConfigureRequest(
             Config(
-                {"cloudflare:apiToken": token or server.token, "cloudflare:apiBaseUrl": server.api_base},
+                {"cloudflare:apiToken": token or server.token, "cloudflare:baseUrl": server.api_base},
                 "proj",
             )
         )

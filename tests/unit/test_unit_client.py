@@ -141,7 +141,7 @@ def test_missing_token_is_a_configuration_error_with_a_hint() -> None:
     assert "cloudflare:apiToken" in str(info.value) and "CLOUDFLARE_API_TOKEN" in str(info.value)
 
 
-def test_settings_resolution_order() -> None:
+def test_settings_resolution_order(capsys: pytest.CaptureFixture[str]) -> None:
     class Cfg:
         def __init__(self, values: dict[str, str]) -> None:
             self.values = values
@@ -153,11 +153,24 @@ def test_settings_resolution_order() -> None:
     assert resolve_settings(Cfg({}), env).token == "env-token"
     assert resolve_settings(Cfg({}), env).base_url == "http://env/client/v4"
     configured = resolve_settings(
-        Cfg({"cloudflare:apiToken": "cfg", "cloudflare:apiBaseUrl": "http://cfg"}), env
+        Cfg({"cloudflare:apiToken": "cfg", "cloudflare:baseUrl": "http://cfg"}), env
     )
     assert (configured.token, configured.base_url) == ("cfg", "http://cfg")
     assert resolve_settings(None, {}).base_url == DEFAULT_API_BASE
     assert resolve_settings(None, {}).token is None
+
+    # The first release's key still works, says how to rename it, and loses to the new one.
+    legacy = resolve_settings(Cfg({"cloudflare:apiBaseUrl": "http://old"}), {})
+    assert legacy.base_url == "http://old"
+    warned = capsys.readouterr().err
+    assert (
+        "cloudflare:apiBaseUrl is deprecated" in warned
+        and "pulumi config set cloudflare:baseUrl http://old" in warned
+    )
+    both = resolve_settings(
+        Cfg({"cloudflare:apiBaseUrl": "http://old", "cloudflare:baseUrl": "http://new"}), {}
+    )
+    assert both.base_url == "http://new"
 
 
 def test_multipart_upload_shape() -> None:

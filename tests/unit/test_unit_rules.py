@@ -51,7 +51,7 @@ def test_invalid_class_names(name: str) -> None:
 
 def test_account_id_is_required_with_a_pointer_to_config() -> None:
     (failure,) = rules.validate_account_id(None)
-    assert failure[0] == "account_id" and "cloudflare:accountId" in failure[1]
+    assert failure[0] == "account_id" and "cloudflare-workflows:accountId" in failure[1]
     assert rules.validate_account_id("0" * 32) == []
     assert props(rules.validate_account_id("not-an-id!")) == ["account_id"]
 

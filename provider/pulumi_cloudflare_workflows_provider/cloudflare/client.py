@@ -113,7 +113,7 @@ class CloudflareClient:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"the API base URL {base_url!r} is not an http(s) URL",
-                hint="set cloudflare:apiBaseUrl or CLOUDFLARE_API_BASE_URL to e.g. https://api.cloudflare.com/client/v4",
+                hint="set cloudflare:baseUrl or CLOUDFLARE_API_BASE_URL to e.g. https://api.cloudflare.com/client/v4",
             )
         self._base = base_url.rstrip("/")
         self._token = token
@@ -201,7 +201,7 @@ class CloudflareClient:
                 self._scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__),
                 method=method,
                 path=path,
-                hint="could not reach the Cloudflare API (check cloudflare:apiBaseUrl / "
+                hint="could not reach the Cloudflare API (check cloudflare:baseUrl / "
                 "CLOUDFLARE_API_BASE_URL and the network); retried with backoff",
             ) from None
         return self._handle(method, path, response, raw)

@@ -151,12 +151,12 @@ def hint_for(status: int | None, code: int | None, message: str = "") -> str | N
         return (
             "check the API token (cloudflare:apiToken or CLOUDFLARE_API_TOKEN) and that it has "
             "Workers Scripts and Workflows edit permission on this account "
-            "(cloudflare:accountId / CLOUDFLARE_ACCOUNT_ID)"
+            "(cloudflare-workflows:accountId / CLOUDFLARE_ACCOUNT_ID)"
         )
     if status == 404:
         return (
             "Cloudflare answered 404 without saying which object is missing: check the API base URL "
-            "(cloudflare:apiBaseUrl / CLOUDFLARE_API_BASE_URL, which ends in /client/v4) and the account id"
+            "(cloudflare:baseUrl / CLOUDFLARE_API_BASE_URL, which ends in /client/v4) and the account id"
         )
     if status == 429:
         return "rate limited by Cloudflare; retried with backoff"
