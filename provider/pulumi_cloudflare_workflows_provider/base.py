@@ -20,6 +20,7 @@ from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceP
 from .cloudflare.client import CloudflareClient, RetryPolicy
 from .cloudflare.errors import ConflictError, NotFoundError
 from .config import ProviderSettings, resolve_settings
+from .handover import record_handover
 
 __all__ = ["CloudflareProvider", "log_warning"]
 
@@ -102,6 +103,7 @@ class CloudflareProvider(ResourceProvider):
                 hint="make the program match the live object and run `up` again, or replace import_ with "
                 "adopt=True to take it over and make it match the program",
             )
+        record_handover(kind, account, name)
         return CreateResult(live.id, dict(live.outs or {}))
 
 

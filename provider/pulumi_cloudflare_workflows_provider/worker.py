@@ -25,6 +25,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from . import plan, rules
 from .base import CloudflareProvider, log_warning
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
+from .handover import SCRIPT, handed_over, record_handover
 
 __all__ = ["WorkerProvider"]
 
@@ -167,7 +168,7 @@ class WorkerProvider(CloudflareProvider):
         account, name = props["account_id"], props["name"]
         if props.get("import_id"):
             return self.import_existing(
-                "Worker script", props, name, self.read, lambda a, b: plan.diff_worker(a, b).changed
+                SCRIPT, props, name, self.read, lambda a, b: plan.diff_worker(a, b).changed
             )
         if not props.get("adopt"):
             try:
@@ -177,6 +178,8 @@ class WorkerProvider(CloudflareProvider):
             else:
                 raise _takeover_refusal(account, name, _owned(settings, props.get("owner_tag")))
         result = self._upload(props) or {}
+        if props.get("adopt"):
+            record_handover(SCRIPT, account, name)
         return CreateResult(name, _outputs(props, result))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -220,7 +223,14 @@ class WorkerProvider(CloudflareProvider):
         return ReadResult(name, _outputs(inputs, props), inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        account, name = props["account_id"], id_ or props["name"]
+        if handed_over(SCRIPT, account, name):
+            log_warning(
+                f"not deleting Worker script {name!r}: another resource of this stack took it over in this "
+                "update (adopt=True or import_); it keeps running under that resource"
+            )
+            return
         try:
-            self.client().delete_script(props["account_id"], id_ or props["name"])
+            self.client().delete_script(account, name)
         except NotFoundError:
             return

@@ -24,6 +24,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from . import plan, rules
 from .base import CloudflareProvider, log_warning
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
+from .handover import WORKFLOW, handed_over, record_handover
 
 __all__ = ["WorkflowProvider", "takeover_refusal"]
 
@@ -158,7 +159,7 @@ class WorkflowProvider(CloudflareProvider):
         account, name = props["account_id"], props["workflow_name"]
         if props.get("import_id"):
             return self.import_existing(
-                "workflow", props, name, self.read, lambda a, b: plan.diff_workflow(a, b).changed
+                WORKFLOW, props, name, self.read, lambda a, b: plan.diff_workflow(a, b).changed
             )
         client = self.client()
         if not props.get("adopt"):
@@ -174,6 +175,8 @@ class WorkflowProvider(CloudflareProvider):
                 if sibling is not None:
                     raise rename_refusal(account, name, cls, script, sibling)
         result = client.put_workflow(account, name, _put_body(props)) or {}
+        if props.get("adopt"):
+            record_handover(WORKFLOW, account, name)
         return CreateResult(name, _outputs(props, _computed(result, {})))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -213,6 +216,12 @@ class WorkflowProvider(CloudflareProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         account, name = props["account_id"], id_ or props["workflow_name"]
+        if handed_over(WORKFLOW, account, name):
+            log_warning(
+                f"not deleting workflow {name!r}: another resource of this stack took it over in this update "
+                "(adopt=True or import_); it keeps running under that resource"
+            )
+            return
         client = self.client()
         try:
             remote = client.get_workflow(account, name) or {}

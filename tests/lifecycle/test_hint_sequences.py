@@ -1,0 +1,94 @@
+"""Sequences a user follows in minutes, walked through the real engine with the hints this project prints,
+followed as written; afterwards the account is read: no live workflow or script that the final program still
+declares is ever deleted.
+
+1. A Workflow with an explicit `workflow_name` is renamed (logical name) without an alias: `up` refuses; the
+   refusal's hint offers `adopt=True`; with it, the new resource takes the live workflow over, and the old
+   resource's delete must then leave it alone (it used to delete it: the account held no workflow).
+2. The same with a Worker script (explicit `name`).
+3. `pulumi up --replace` of a workflow refused because the name is taken, then "fixed" with `adopt=True`
+   instead of the `delete_before_replace=True` the message leads with: the replacement takes the live
+   workflow over, and the replaced resource's delete must leave it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lifecycle_support import Project
+
+WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
+EXPLICIT = 'workflow = Workflow("MyWorkflow", workflow_name="adopt-wf")'
+
+
+def deletes(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [r for r in requests if r[0] == "DELETE"]
+
+
+def test_explicit_name_logical_rename_then_the_adopt_hint_keeps_the_workflow(
+    copy_example: Callable[[str], Project],
+) -> None:
+    project = copy_example("minimal")
+    project.edit('workflow = Workflow("MyWorkflow")', EXPLICIT)
+    stack = project.stack()
+    assert stack.up().ok
+    live = project.account.workflows()["adopt-wf"]
+
+    project.edit(
+        EXPLICIT, 'workflow = Workflow("my-workflow-2", workflow_name="adopt-wf", class_name="MyWorkflow")'
+    )
+    refused = stack.up(skip_preview=True)
+    assert not refused.ok and "adopt=True" in refused.error, refused.error
+
+    project.edit('class_name="MyWorkflow")', 'class_name="MyWorkflow", adopt=True)')
+    mark = project.account.mark()
+    adopted = stack.up(skip_preview=True)
+    assert adopted.ok, adopted.text
+    assert deletes(project.account.requests_since(mark)) == []
+    assert project.account.workflows()["adopt-wf"]["id"] == live["id"], "the live workflow was lost"
+    assert stack.outputs()["workflow_id"] == live["id"]
+    assert stack.preview(expect_no_changes=True).ok
+    assert stack.refresh(expect_no_changes=True).ok
+    assert stack.destroy().ok
+    assert project.account.workflows() == {} and project.account.scripts() == set()
+
+
+def test_explicit_name_worker_rename_then_adopt_keeps_the_script(
+    copy_example: Callable[[str], Project],
+) -> None:
+    project = copy_example("minimal")
+    project.edit('worker = Worker("my-worker", ', 'worker = Worker("my-worker", name="adopt-script", ')
+    stack = project.stack()
+    assert stack.up().ok
+
+    project.edit('Worker("my-worker", name="adopt-script", ', 'Worker("api", name="adopt-script", ')
+    refused = stack.up(skip_preview=True)
+    assert not refused.ok and "adopt=True" in refused.error, refused.error
+
+    project.edit('name="adopt-script", ', 'name="adopt-script", adopt=True, ')
+    mark = project.account.mark()
+    adopted = stack.up(skip_preview=True)
+    assert adopted.ok, adopted.text
+    assert deletes(project.account.requests_since(mark)) == []
+    assert project.account.scripts() == {"adopt-script"}, "the live script was lost"
+    assert stack.preview(expect_no_changes=True).ok
+    assert stack.destroy().ok
+    assert project.account.workflows() == {} and project.account.scripts() == set()
+
+
+def test_replace_refused_then_adopt_keeps_the_workflow(copy_example: Callable[[str], Project]) -> None:
+    project = copy_example("minimal")
+    stack = project.stack()
+    assert stack.up().ok
+    name = stack.outputs()["workflow_name"]
+    live = project.account.workflows()[name]
+    urn = stack.urn(WORKFLOW, "MyWorkflow")
+
+    refused = stack.up(skip_preview=True, replace=[urn])
+    assert not refused.ok and "adopt=True" in refused.error, refused.error
+    project.edit('workflow = Workflow("MyWorkflow")', 'workflow = Workflow("MyWorkflow", adopt=True)')
+    adopted = stack.up(skip_preview=True, replace=[urn])
+    assert adopted.ok, adopted.text
+    assert project.account.workflows()[name]["id"] == live["id"], "the live workflow was lost"
+    assert stack.preview(expect_no_changes=True).ok
+    assert stack.destroy().ok
