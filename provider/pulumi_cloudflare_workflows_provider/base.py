@@ -10,19 +10,41 @@ because the server runs up to four calls at once on one shared instance.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
 
 from .cloudflare.client import CloudflareClient, RetryPolicy
-from .cloudflare.errors import ConflictError, NotFoundError
+from .cloudflare.errors import CloudflareError, ConflictError, NotFoundError
 from .config import ProviderSettings, resolve_settings
 from .handover import record_handover
 
-__all__ = ["CloudflareProvider", "log_warning"]
+__all__ = ["CloudflareProvider", "log_warning", "reported"]
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def reported(method: Method) -> Method:
+    """Prints a failure's first line (what failed, what to do) on stderr before the exception leaves.
+
+    The dynamic-provider server hands the engine ``traceback.format_exc()``, so the resource's diagnostic
+    starts with a Python traceback and the message comes last. The provider's stderr is shown first in the
+    update's diagnostics, so this line is what the user reads first.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except CloudflareError as exc:
+            print(f"error: {exc.summary}", file=sys.stderr, flush=True)
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 def log_warning(message: str) -> None:
@@ -35,7 +57,7 @@ class CloudflareProvider(ResourceProvider):
 
     serialize_as_secret_always = False
 
-    def __init__(self, *, retry: RetryPolicy | None = None, timeout: float = 60.0) -> None:
+    def __init__(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> None:
         super().__init__()
         self._lock = threading.Lock()
         self._settings: ProviderSettings | None = None
@@ -69,8 +91,10 @@ class CloudflareProvider(ResourceProvider):
         with self._lock:
             if self._client is None:
                 settings = self._settings or resolve_settings(None)
+                retry = self._retry or RetryPolicy(max_attempts=settings.max_attempts)
+                timeout = self._timeout if self._timeout is not None else settings.timeout
                 self._client = CloudflareClient(
-                    settings.base_url, settings.token, retry=self._retry, timeout=self._timeout
+                    settings.base_url, settings.token, retry=retry, timeout=timeout
                 )
             return self._client
 

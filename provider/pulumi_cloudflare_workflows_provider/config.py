@@ -22,6 +22,11 @@ TOKEN_KEY = "cloudflare:apiToken"
 BASE_URL_KEY = "cloudflare:baseUrl"
 # Deprecated: pulumi-cloudflare rejects cloudflare:* keys it does not know, and this is one.
 LEGACY_BASE_URL_KEY = "cloudflare:apiBaseUrl"
+# This package's own knobs, in its own namespace: seconds per request, and sends per request (1 = no retry).
+TIMEOUT_KEY = "cloudflare-workflows:requestTimeout"
+MAX_ATTEMPTS_KEY = "cloudflare-workflows:maxAttempts"
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 6
 TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 BASE_URL_ENV = "CLOUDFLARE_API_BASE_URL"
 
@@ -34,10 +39,15 @@ class ProviderSettings:
 
     base_url: str = DEFAULT_API_BASE
     token: str | None = field(default=None, repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     def __repr__(self) -> str:
         shown = "<set>" if self.token else "<missing>"
-        return f"ProviderSettings(base_url={self.base_url!r}, token={shown})"
+        return (
+            f"ProviderSettings(base_url={self.base_url!r}, token={shown}, timeout={self.timeout}, "
+            f"max_attempts={self.max_attempts})"
+        )
 
 
 def _config_value(config: Any, key: str) -> str | None:
@@ -68,4 +78,19 @@ def resolve_settings(config: Any = None, environ: Mapping[str, str] | None = Non
             flush=True,
         )
     base = base or legacy or env.get(BASE_URL_ENV) or DEFAULT_API_BASE
-    return ProviderSettings(base_url=base.rstrip("/"), token=token)
+    timeout = _number(config, TIMEOUT_KEY, DEFAULT_TIMEOUT, minimum=1.0)
+    attempts = int(_number(config, MAX_ATTEMPTS_KEY, DEFAULT_MAX_ATTEMPTS, minimum=1))
+    return ProviderSettings(base_url=base.rstrip("/"), token=token, timeout=timeout, max_attempts=attempts)
+
+
+def _number(config: Any, key: str, default: float, minimum: float) -> float:
+    raw = _config_value(config, key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"config {key} is {raw!r}: set it to a number (at least {minimum:g})") from None
+    if value < minimum:
+        raise ValueError(f"config {key} is {raw!r}: set it to at least {minimum:g}")
+    return value

@@ -143,6 +143,25 @@ def is_js_class_name(value: str) -> bool:
     return bool(JS_IDENTIFIER_RE.match(value)) and value not in JS_RESERVED
 
 
+# What each name may hold, in words: errors say this, never a bare regex.
+SCRIPT_NAME_WORDS = "lower-case letters a-z, digits, '-' and '_', not starting with '-'"
+WORKFLOW_NAME_WORDS = "letters, digits, '-' and '_', not starting with '-'"
+CLASS_NAME_WORDS = "a JavaScript identifier: letters, digits, '_' and '$', not starting with a digit"
+_WORDS = {
+    SCRIPT_NAME_RE.pattern: SCRIPT_NAME_WORDS,
+    WORKFLOW_NAME_RE.pattern: WORKFLOW_NAME_WORDS,
+    JS_IDENTIFIER_RE.pattern: CLASS_NAME_WORDS,
+}
+
+
+def _offence(value: str, pattern: re.Pattern[str]) -> str:
+    """What is wrong with a name that does not match: the characters it may not hold, or its first one."""
+    bad = sorted({c for c in value if not pattern.match("a" + c)})
+    if bad:
+        return f"has {', '.join(repr(c) for c in bad)}, which a name may not hold"
+    return f"may not start with {value[0]!r}"
+
+
 def _name(prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str) -> list[Failure]:
     if isinstance(value, Unknown):
         return []
@@ -151,7 +170,10 @@ def _name(prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str
     if len(value) > limit:
         return [(prop, f"{what} {value!r} is {len(value)} characters long; the limit is {limit}")]
     if not pattern.match(value):
-        return [(prop, f"{what} {value!r} must match {pattern.pattern}")]
+        words = _WORDS[pattern.pattern]
+        return [
+            (prop, f"{what} {value!r} {_offence(value, pattern)}: use {words}, at most {limit} characters")
+        ]
     return []
 
 

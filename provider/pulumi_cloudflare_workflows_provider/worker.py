@@ -23,7 +23,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import plan, rules
-from .base import CloudflareProvider, log_warning
+from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .handover import SCRIPT, handed_over, record_handover
 
@@ -48,36 +48,50 @@ def _metadata(props: Mapping[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _takeover_refusal(account: str, name: str, tagged_as_ours: bool) -> AlreadyExistsError:
+def _takeover_refusal(account: str, name: str, tagged_as_ours: bool, url: str) -> AlreadyExistsError:
     """Why ``create`` will not overwrite an existing script, and the safe ways on.
 
     A script carrying this resource's ownership tag was most likely uploaded by an ``up`` of this stack that
     was interrupted before it could record it; but another state of the same project and stack (another
     backend) carries the same tag, so even then the takeover is left to the user (``adopt=True``).
     """
+    replacing = (
+        "If this is a replacement that keeps the name (`pulumi up --replace`, replace_on_changes), set "
+        "opts=pulumi.ResourceOptions(delete_before_replace=True) so the old script is deleted first."
+    )
     if tagged_as_ours:
         message = (
             f"Worker script {name!r} already exists in account {account} and carries this resource's "
-            "ownership tag: most likely an earlier `up` of this stack uploaded it and was interrupted before "
-            "recording it (or another state of this project and stack manages it)"
+            "ownership tag, but this stack does not hold it"
         )
         hint = (
-            "if this is a replacement that keeps the name (`pulumi up --replace`, replace_on_changes), "
-            "set opts=pulumi.ResourceOptions(delete_before_replace=True) so the old script is deleted first; "
-            "if it is this stack's interrupted create, pass adopt=True for one `up` to take it back; if "
-            "another state manages it, use a different stack name or `name`"
+            "if an earlier `up` of this stack was interrupted before recording it, pass adopt=True for one "
+            "`up` to take it back"
+        )
+        details = (
+            f"{replacing} If another state of this project and stack manages it (another backend), use a "
+            "different stack name or `name`."
         )
     else:
         message = (
-            f"Worker script {name!r} already exists in account {account}; refusing to overwrite a script "
-            "this stack did not create"
+            f"Worker script {name!r} already exists in account {account} and this stack did not create it"
         )
         hint = (
-            "pick another `name`, or pass adopt=True to take the existing script over (its code and "
-            "bindings are replaced by this program's)"
+            "pick another `name`, import it unchanged with "
+            f'opts=pulumi.ResourceOptions(import_="{account}/{name}"), or pass adopt=True to take it '
+            "over (its code and bindings become this program's)"
+        )
+        details = (
+            "If you renamed this resource, keep its identity with "
+            'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")]). ' + replacing
         )
     return AlreadyExistsError(
-        message, method="GET", path=f"/accounts/{account}/workers/scripts/{name}/settings", hint=hint
+        message,
+        hint=hint,
+        details=details,
+        method="GET",
+        path=f"/accounts/{account}/workers/scripts/{name}/settings",
+        url=url,
     )
 
 
@@ -164,6 +178,7 @@ class WorkerProvider(CloudflareProvider):
             props["account_id"], props["name"], _metadata(props), {props["main_module"]: props["script"]}
         )
 
+    @reported
     def create(self, props: dict[str, Any]) -> CreateResult:
         account, name = props["account_id"], props["name"]
         if props.get("import_id"):
@@ -176,12 +191,14 @@ class WorkerProvider(CloudflareProvider):
             except NotFoundError:
                 pass
             else:
-                raise _takeover_refusal(account, name, _owned(settings, props.get("owner_tag")))
+                where = self.client().url(f"/accounts/{account}/workers/scripts/{name}/settings")
+                raise _takeover_refusal(account, name, _owned(settings, props.get("owner_tag")), where)
         result = self._upload(props) or {}
         if props.get("adopt"):
             record_handover(SCRIPT, account, name)
         return CreateResult(name, _outputs(props, result))
 
+    @reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         for rename in plan.class_renames(olds.get("bindings"), news.get("bindings"), news.get("name")):
             if rename.old not in (rules.module_exports(news["script"]) or {rename.old}):
@@ -193,6 +210,7 @@ class WorkerProvider(CloudflareProvider):
         result = self._upload(news) or {}
         return UpdateResult(_outputs(news, result))
 
+    @reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         account = props.get("account_id")
         name = id_ or props.get("name")
@@ -222,6 +240,7 @@ class WorkerProvider(CloudflareProvider):
         )
         return ReadResult(name, _outputs(inputs, props), inputs)
 
+    @reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         account, name = props["account_id"], id_ or props["name"]
         if handed_over(SCRIPT, account, name):

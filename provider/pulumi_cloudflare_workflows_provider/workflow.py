@@ -22,52 +22,68 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import plan, rules
-from .base import CloudflareProvider, log_warning
+from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .handover import WORKFLOW, handed_over, record_handover
 
 __all__ = ["WorkflowProvider", "takeover_refusal"]
 
 
+ALIAS_HINT = 'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")])'
+
+
 def takeover_refusal(
-    account_id: str, workflow_name: str, remote: Mapping[str, Any], ours: Mapping[str, Any] | None = None
+    account_id: str,
+    workflow_name: str,
+    remote: Mapping[str, Any],
+    ours: Mapping[str, Any] | None = None,
+    url: str | None = None,
 ) -> AlreadyExistsError:
     """The error ``create`` raises when the workflow name is taken and ``adopt`` is off.
 
-    When the existing workflow already points at the script and class this create would register (`ours`),
-    it is most likely this stack's own create, interrupted after its PUT; the hint says so, and keeps the
-    rename case first because adopting there would let the old resource's delete remove the live workflow.
+    It leads with the alias (a logical rename is the common cause, and adopting there used to cost the live
+    workflow). When the existing workflow already points at the script and class this create would register
+    (`ours`), an interrupted create of this stack is the other likely cause, and the details say so.
     """
-    owner = f"script {remote.get('script_name')!r}, class {remote.get('class_name')!r}"
-    hint = (
-        "if this workflow was created outside this stack and you mean to manage it here, pass adopt=True; "
-        "otherwise choose another workflow_name"
+    path = f"/accounts/{account_id}/workflows/{workflow_name}"
+    same_target = bool(ours) and (remote.get("script_name"), remote.get("class_name")) == (
+        (ours or {}).get("script_name"),
+        (ours or {}).get("class_name"),
     )
-    if ours and (remote.get("script_name"), remote.get("class_name")) == (
-        ours.get("script_name"),
-        ours.get("class_name"),
-    ):
-        hint = (
-            "it already points at the script and class this resource registers: if an earlier `up` of this "
+    if same_target:
+        other = (
+            "It already points at the script and class this resource registers: if an earlier `up` of this "
             "stack was interrupted while creating it (and no resource was renamed), pass adopt=True for one "
-            "`up` to take it back"
+            "`up` to take it back."
+        )
+    else:
+        other = (
+            "To manage a workflow created outside this stack, import it unchanged with "
+            f'opts=pulumi.ResourceOptions(import_="{account_id}/{workflow_name}"), or take it over with '
+            "adopt=True; otherwise choose another workflow_name."
         )
     return AlreadyExistsError(
-        f"Workflow {workflow_name!r} already exists in account {account_id} ({owner}, id "
-        f"{remote.get('id')}); refusing to take it over. A Workflow's Pulumi logical name is its stable "
-        "identifier and is immutable: if you renamed the resource in your program, keep its identity with "
-        'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")]) so Pulumi '
-        "updates the existing workflow instead of creating (and later deleting) one. If this is a "
-        "replacement that keeps the name (`pulumi up --replace`, replace_on_changes), set "
-        "opts=pulumi.ResourceOptions(delete_before_replace=True) so the old workflow is deleted first",
+        f"Workflow {workflow_name!r} already exists in account {account_id} and is not this resource's "
+        f"(script {remote.get('script_name')!r}, class {remote.get('class_name')!r}, id {remote.get('id')})",
+        hint=f"if you renamed this resource, keep the workflow's identity with {ALIAS_HINT}",
+        details=(
+            "A Workflow's Pulumi logical name is its immutable stable identifier. If this is a replacement "
+            "that keeps the name (`pulumi up --replace`, replace_on_changes), set opts="
+            f"pulumi.ResourceOptions(delete_before_replace=True) so the old one is deleted first. {other}"
+        ),
         method="GET",
-        path=f"/accounts/{account_id}/workflows/{workflow_name}",
-        hint=hint,
+        path=path,
+        url=url,
     )
 
 
 def rename_refusal(
-    account_id: str, workflow_name: str, class_name: str, script_name: str, sibling: Mapping[str, Any]
+    account_id: str,
+    workflow_name: str,
+    class_name: str,
+    script_name: str,
+    sibling: Mapping[str, Any],
+    url: str | None = None,
 ) -> AlreadyExistsError:
     """The error ``create`` raises when a derived-name workflow would duplicate a live one (a rename).
 
@@ -76,14 +92,17 @@ def rename_refusal(
     the update. Refusing here, before anything is created, keeps the live workflow.
     """
     return AlreadyExistsError(
-        f"Workflow {sibling.get('name')!r} (id {sibling.get('id')}) already runs class {class_name!r} of "
-        f"script {script_name!r}; refusing to create {workflow_name!r} next to it. Its name was derived from "
-        "the Pulumi logical name, which is the workflow's immutable stable identifier: if you renamed the "
-        "resource, keep the live workflow with "
-        'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")])',
+        f"Workflow {workflow_name!r} not created: workflow {sibling.get('name')!r} (id {sibling.get('id')}) "
+        f"already runs class {class_name!r} of script {script_name!r}",
+        hint=f"if you renamed this resource, keep the live workflow with {ALIAS_HINT}",
+        details=(
+            "Its name was derived from the Pulumi logical name, the workflow's immutable stable identifier, "
+            "so a rename without an alias would create a second workflow and then delete the live one. To "
+            "run a second workflow on the same class on purpose, give this one an explicit workflow_name."
+        ),
         method="GET",
         path=f"/accounts/{account_id}/workflows",
-        hint="to run a second workflow on the same class on purpose, give this one an explicit workflow_name",
+        url=url,
     )
 
 
@@ -154,6 +173,7 @@ class WorkflowProvider(CloudflareProvider):
         # deletes first; a replacement under a new name creates first (no gap).
         return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=not result.replaces)
 
+    @reported
     def create(self, props: dict[str, Any]) -> CreateResult:
         props = plan.normalise_workflow(props)  # again: numbers arrive as doubles over gRPC
         account, name = props["account_id"], props["workflow_name"]
@@ -168,17 +188,21 @@ class WorkflowProvider(CloudflareProvider):
             except NotFoundError:
                 pass
             else:
-                raise takeover_refusal(account, name, remote or {}, props)
+                raise takeover_refusal(
+                    account, name, remote or {}, props, client.url(f"/accounts/{account}/workflows/{name}")
+                )
             if props.get("derived_name"):
                 cls, script = props["class_name"], props["script_name"]
                 sibling = _sibling(client.list_workflows(account), name, cls, script)
                 if sibling is not None:
-                    raise rename_refusal(account, name, cls, script, sibling)
+                    where = client.url(f"/accounts/{account}/workflows")
+                    raise rename_refusal(account, name, cls, script, sibling, where)
         result = client.put_workflow(account, name, _put_body(props)) or {}
         if props.get("adopt"):
             record_handover(WORKFLOW, account, name)
         return CreateResult(name, _outputs(props, _computed(result, {})))
 
+    @reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         news = plan.normalise_workflow(news)
         account, name = news["account_id"], news["workflow_name"]
@@ -191,6 +215,7 @@ class WorkflowProvider(CloudflareProvider):
             )
         return UpdateResult(_outputs(news, _computed(result, olds)))
 
+    @reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         account = props.get("account_id")
         name = id_ or props.get("workflow_name")
@@ -214,6 +239,7 @@ class WorkflowProvider(CloudflareProvider):
         )
         return ReadResult(name, _outputs(inputs, _computed(remote, props)), inputs)
 
+    @reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         account, name = props["account_id"], id_ or props["workflow_name"]
         if handed_over(WORKFLOW, account, name):

@@ -320,7 +320,9 @@ def test_deleting_a_host_that_still_hosts_workflows_surfaces_the_apis_refusal(
     with pytest.raises(ConflictError) as info:
         providers.worker.delete("host", worker)
     text = str(info.value)
-    assert info.value.code is not None and f"code {info.value.code}" in text and "Hint:" in text
+    assert text.startswith("deleting Worker script 'host' failed: "), text
+    assert info.value.hint and info.value.hint.rstrip(".") in text.splitlines()[0]
+    assert info.value.code is not None and f"code {info.value.code}, HTTP 409 for DELETE http://" in text
 
 
 def test_delete_leaves_a_workflow_that_someone_else_recreated(

@@ -69,9 +69,12 @@ def test_errors_map_to_types_and_carry_code_message_path_hint(
         client.get_workflow("acct", "orders")
     err = info.value
     assert (err.status, err.code, err.message) == (status, code, "it broke")
-    text = str(err)
-    assert f"code {code}" in text and "it broke" in text and "GET /accounts/acct/workflows/orders" in text
-    assert err.hint and "Hint:" in text
+    first, *rest = str(err).splitlines()
+    # The first line: what failed, Cloudflare's message, what to do; then code, status and the full URL.
+    assert first == f"reading workflow 'orders' failed: it broke; {err.hint.rstrip('.')}.", first
+    assert rest[-1] == (
+        f"Cloudflare API: code {code}, HTTP {status} for GET https://api.example.test/client/v4/accounts/acct/workflows/orders"
+    )
     assert sleeps == []  # not retryable
 
 
@@ -205,3 +208,79 @@ def test_a_404_without_a_not_found_code_is_no_proof_of_absence(code: int | None)
     assert not isinstance(info.value, errors.NotFoundError)
     assert "base URL" in str(info.value)
     assert sleeps == []
+
+
+def test_every_retry_is_reported_with_its_reason_and_wait() -> None:
+    answers = iter(
+        [
+            httpx.Response(503, json=envelope_error(10001, "busy")),
+            httpx.Response(200, json={"success": True, "result": {"id": "x"}}),
+        ]
+    )
+    reports: list[str] = []
+    client, sleeps = client_for(lambda r: next(answers), report=reports.append)
+    assert client.get_workflow("acct", "orders") == {"id": "x"}
+    assert len(sleeps) == 1
+    assert reports == [
+        "reading workflow 'orders': Cloudflare server error (HTTP 503, code 10001); "
+        f"retrying in {sleeps[0]:.1f} s (attempt 2 of 6)"
+    ]
+
+
+def test_an_unresolvable_host_fails_at_once_naming_the_base_url() -> None:
+    import socket
+
+    def no_such_host(request: httpx.Request) -> httpx.Response:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as cause:
+            raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from cause
+
+    reports: list[str] = []
+    client, sleeps = client_for(no_such_host, report=reports.append)
+    with pytest.raises(errors.ConfigurationError) as info:
+        client.get_workflow("acct", "orders")
+    assert sleeps == [] and reports == [], "a host that does not resolve is not retried"
+    first = str(info.value).splitlines()[0]
+    assert first.startswith(
+        f"reading workflow 'orders' failed: could not reach the Cloudflare API at {BASE}"
+    ), first
+    assert "host name does not resolve" in first and "cloudflare:baseUrl" in first
+
+
+def test_a_refused_connection_is_retried_then_names_the_base_url() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/client/v4"
+    reports: list[str] = []
+    sleeps: list[float] = []
+    client = CloudflareClient(
+        base, TOKEN, retry=RetryPolicy(max_attempts=3), sleep=sleeps.append, report=reports.append, seed=1
+    )
+    with pytest.raises(errors.TransportError) as info:
+        client.get_workflow("acct", "orders")
+    assert len(sleeps) == 2 and len(reports) == 2
+    assert all("no answer (connection refused, reset or timed out)" in r for r in reports)
+    text = str(info.value)
+    assert f"could not reach the Cloudflare API at {base}" in text and "(gave up after 3 attempts)" in text
+    assert f"GET {base}/accounts/acct/workflows/orders" in text
+
+
+def test_timeout_and_retry_budget_come_from_config() -> None:
+    class Cfg:
+        def __init__(self, values: dict[str, str]) -> None:
+            self.values = values
+
+        def get(self, key: str) -> str | None:
+            return self.values.get(key)
+
+    settings = resolve_settings(
+        Cfg({"cloudflare-workflows:requestTimeout": "5", "cloudflare-workflows:maxAttempts": "2"}), {}
+    )
+    assert (settings.timeout, settings.max_attempts) == (5.0, 2)
+    assert (resolve_settings(None, {}).timeout, resolve_settings(None, {}).max_attempts) == (60.0, 6)
+    with pytest.raises(ValueError, match="cloudflare-workflows:maxAttempts is '0': set it to at least 1"):
+        resolve_settings(Cfg({"cloudflare-workflows:maxAttempts": "0"}), {})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -103,6 +104,7 @@ class CloudflareClient:
         sleep: Callable[[float], None] = time.sleep,
         http: httpx.Client | None = None,
         seed: int | None = None,
+        report: Callable[[str], None] | None = None,
     ) -> None:
         if not token:
             raise ConfigurationError(
@@ -120,6 +122,7 @@ class CloudflareClient:
         self._timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._report = report or _warn
         self._http = http
         self._http_lock = threading.Lock()
         self._rng = random.Random(seed)
@@ -127,6 +130,10 @@ class CloudflareClient:
 
     def __repr__(self) -> str:
         return f"CloudflareClient(base_url={self._base!r})"
+
+    def url(self, path: str) -> str:
+        """The full URL of an API path (``/accounts/...``): errors name it, host included."""
+        return f"{self._base}{path}"
 
     def __getstate__(self) -> dict[str, Any]:
         raise TypeError("CloudflareClient holds a token and a connection pool; it is never pickled")
@@ -160,16 +167,23 @@ class CloudflareClient:
         files: Any = None,
         params: Mapping[str, str] | None = None,
         raw: bool = False,
+        what: str | None = None,
     ) -> Any:
-        """Send with retries; return the envelope's ``result`` (or the ``httpx.Response`` when `raw`)."""
+        """Send with retries; return the envelope's ``result`` (or the ``httpx.Response`` when `raw`).
+
+        ``what`` says what the request does ("uploading Worker script 'api'"): errors lead with it. Every
+        retry is reported on stderr (the engine shows it in the update's diagnostics), with reason and wait.
+        """
         url = f"{self._base}{path}"
         headers = {"Authorization": f"Bearer {self._token}"}
+        doing = what or f"{method} {path}"
         attempt = 0
         while True:
             attempt += 1
             try:
                 return self._send_once(method, path, url, headers, json_body, files, params, raw)
             except CloudflareError as exc:
+                exc.action = doing
                 if not isinstance(exc, Retryable) or attempt >= self.retry.max_attempts:
                     if isinstance(exc, Retryable) and attempt > 1:
                         exc.message = f"{exc.message} (gave up after {attempt} attempts)"
@@ -177,6 +191,10 @@ class CloudflareClient:
                 retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
                 with self._rng_lock:
                     delay = self.retry.delay(attempt, retry_after, self._rng)
+                self._report(
+                    f"{doing}: {_reason(exc)}; retrying in {delay:.1f} s "
+                    f"(attempt {attempt + 1} of {self.retry.max_attempts})"
+                )
                 self._sleep(delay)
 
     def _send_once(
@@ -197,16 +215,19 @@ class CloudflareClient:
                 method, url, headers=headers, json=json_body, files=files, params=params
             )
         except httpx.TransportError as exc:
-            raise TransportError(
-                self._scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__),
+            cause = _unrecoverable_cause(exc)
+            detail = self._scrub(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            kind: type[CloudflareError] = ConfigurationError if cause else TransportError
+            raise kind(
+                f"could not reach the Cloudflare API at {self._base} ({cause or detail})",
                 method=method,
                 path=path,
-                hint="could not reach the Cloudflare API (check cloudflare:baseUrl / "
-                "CLOUDFLARE_API_BASE_URL and the network); retried with backoff",
+                url=url,
+                hint="check the API base URL (cloudflare:baseUrl or CLOUDFLARE_API_BASE_URL) and the network",
             ) from None
-        return self._handle(method, path, response, raw)
+        return self._handle(method, path, response, raw, url)
 
-    def _handle(self, method: str, path: str, response: httpx.Response, raw: bool) -> Any:
+    def _handle(self, method: str, path: str, response: httpx.Response, raw: bool, url: str) -> Any:
         status = response.status_code
         payload: Any = None
         if not raw or status >= 300:
@@ -218,7 +239,7 @@ class CloudflareClient:
             if raw:
                 return response
             if isinstance(payload, Mapping) and payload.get("success") is False:
-                raise self._error(method, path, status, payload, response)
+                raise self._error(method, path, status, payload, response, url)
             if isinstance(payload, Mapping) and "result" in payload:
                 return payload["result"]
             if payload is None and not response.content:
@@ -229,13 +250,14 @@ class CloudflareClient:
                     status=status,
                     method=method,
                     path=path,
+                    url=url,
                     hint=hint_for(500, None),
                 )
             return payload
-        raise self._error(method, path, status, payload, response)
+        raise self._error(method, path, status, payload, response, url)
 
     def _error(
-        self, method: str, path: str, status: int, payload: Any, response: httpx.Response
+        self, method: str, path: str, status: int, payload: Any, response: httpx.Response, url: str
     ) -> CloudflareAPIError:
         code: int | None = None
         message = f"HTTP {status}"
@@ -252,9 +274,15 @@ class CloudflareClient:
         elif response.text and status >= 400:
             message = f"HTTP {status}: {response.text[:200].strip()}"
         message = self._scrub(message)
-        kind = _classify(status, code, path)
+        kind = _classify(status, code)
         error = kind(
-            message, status=status, code=code, method=method, path=path, hint=hint_for(status, code, message)
+            message,
+            status=status,
+            code=code,
+            method=method,
+            path=path,
+            url=url,
+            hint=hint_for(status, code, message),
         )
         if isinstance(error, RateLimitedError):
             error.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
@@ -263,12 +291,19 @@ class CloudflareClient:
     # --- Workers scripts ------------------------------------------------------------------------------------
 
     def get_script_settings(self, account_id: str, script_name: str) -> Any:
-        return self.request("GET", f"/accounts/{account_id}/workers/scripts/{script_name}/settings")
+        return self.request(
+            "GET",
+            f"/accounts/{account_id}/workers/scripts/{script_name}/settings",
+            what=f"reading Worker script {script_name!r}",
+        )
 
     def get_script_content(self, account_id: str, script_name: str) -> tuple[str, bytes]:
         """``(content type, body)``: raw JavaScript, or multipart with one part per module."""
         response = self.request(
-            "GET", f"/accounts/{account_id}/workers/scripts/{script_name}/content/v2", raw=True
+            "GET",
+            f"/accounts/{account_id}/workers/scripts/{script_name}/content/v2",
+            raw=True,
+            what=f"reading the code of Worker script {script_name!r}",
         )
         return response.headers.get("content-type", ""), response.content
 
@@ -286,15 +321,28 @@ class CloudflareClient:
         ]
         for module_name, source in modules.items():
             files.append((module_name, (module_name, source.encode(), "application/javascript+module")))
-        return self.request("PUT", f"/accounts/{account_id}/workers/scripts/{script_name}", files=files)
+        return self.request(
+            "PUT",
+            f"/accounts/{account_id}/workers/scripts/{script_name}",
+            files=files,
+            what=f"uploading Worker script {script_name!r}",
+        )
 
     def delete_script(self, account_id: str, script_name: str) -> None:
-        self.request("DELETE", f"/accounts/{account_id}/workers/scripts/{script_name}")
+        self.request(
+            "DELETE",
+            f"/accounts/{account_id}/workers/scripts/{script_name}",
+            what=f"deleting Worker script {script_name!r}",
+        )
 
     # --- Workflows ------------------------------------------------------------------------------------------
 
     def get_workflow(self, account_id: str, workflow_name: str) -> Any:
-        return self.request("GET", f"/accounts/{account_id}/workflows/{workflow_name}")
+        return self.request(
+            "GET",
+            f"/accounts/{account_id}/workflows/{workflow_name}",
+            what=f"reading workflow {workflow_name!r}",
+        )
 
     def list_workflows(self, account_id: str, page_size: int = 100) -> list[dict[str, Any]]:
         """Every workflow of the account: pages until a short or empty page (Cloudflare's paging rule)."""
@@ -302,17 +350,31 @@ class CloudflareClient:
         page = 1
         while True:
             params = {"page": str(page), "per_page": str(page_size)}
-            batch = self.request("GET", f"/accounts/{account_id}/workflows", params=params) or []
+            batch = (
+                self.request(
+                    "GET", f"/accounts/{account_id}/workflows", params=params, what="listing the workflows"
+                )
+                or []
+            )
             found.extend(dict(item) for item in batch if isinstance(item, Mapping))
             if len(batch) < page_size:
                 return found
             page += 1
 
     def put_workflow(self, account_id: str, workflow_name: str, body: Mapping[str, Any]) -> Any:
-        return self.request("PUT", f"/accounts/{account_id}/workflows/{workflow_name}", json_body=dict(body))
+        return self.request(
+            "PUT",
+            f"/accounts/{account_id}/workflows/{workflow_name}",
+            json_body=dict(body),
+            what=f"registering workflow {workflow_name!r}",
+        )
 
     def delete_workflow(self, account_id: str, workflow_name: str) -> None:
-        self.request("DELETE", f"/accounts/{account_id}/workflows/{workflow_name}")
+        self.request(
+            "DELETE",
+            f"/accounts/{account_id}/workflows/{workflow_name}",
+            what=f"deleting workflow {workflow_name!r}",
+        )
 
 
 # The codes that mean "this object does not exist": a 404 without one of them is not proof of absence (a
@@ -320,7 +382,7 @@ class CloudflareClient:
 NOT_FOUND_CODES = frozenset({10007, 10090, 10200})
 
 
-def _classify(status: int, code: int | None, path: str) -> type[CloudflareAPIError]:
+def _classify(status: int, code: int | None) -> type[CloudflareAPIError]:
     if status == 429:
         return RateLimitedError
     if status >= 500:
@@ -332,3 +394,37 @@ def _classify(status: int, code: int | None, path: str) -> type[CloudflareAPIErr
     if status == 409 or code in (10142, 10064):
         return ConflictError
     return ValidationError if status in (400, 422) else CloudflareAPIError
+
+
+def _warn(message: str) -> None:
+    """A warning line: the engine shows the provider's stderr in the update's diagnostics."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def _reason(error: CloudflareError) -> str:
+    """Why a request is retried, in a few words."""
+    if isinstance(error, RateLimitedError):
+        return "rate limited (HTTP 429)"
+    if isinstance(error, ServerError):
+        return f"Cloudflare server error (HTTP {error.status}{f', code {error.code}' if error.code else ''})"
+    return "no answer (connection refused, reset or timed out)"
+
+
+def _unrecoverable_cause(exc: BaseException) -> str | None:
+    """A transport failure no retry can mend: the host name does not resolve, or TLS fails."""
+    import socket
+    import ssl
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return f"the host name does not resolve: {seen}"
+        if isinstance(seen, ssl.SSLError):
+            return f"TLS failed: {seen}"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return f"the host name does not resolve: {text}"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        return f"TLS failed: {text}"
+    return None

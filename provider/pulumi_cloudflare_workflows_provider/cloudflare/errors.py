@@ -14,8 +14,10 @@
         ├── RateLimitedError (Retryable) 429 (carries retry_after)
         └── ServerError (Retryable)      5xx, and Workflows' internal_server [10001]
 
-``str(error)`` names the method and path, Cloudflare's code and message, and a hint; it never contains the
-token (the client never puts headers in errors, and scrubs the token from any text it did not write).
+``str(error)`` leads with what failed and what to do in one sentence, then the details, then Cloudflare's
+code, the HTTP status and the full URL; it never contains the token (the client never puts headers in
+errors, and scrubs the token from any text it did not write). A refusal of this provider's own (an object
+that exists and is not this resource's) carries no status: it names the request that found the object.
 """
 
 from __future__ import annotations
@@ -38,7 +40,12 @@ __all__ = [
 
 
 class CloudflareError(Exception):
-    """Base of every Cloudflare client error."""
+    """Base of every Cloudflare client error.
+
+    ``str(error)`` leads with one sentence that says what failed and what to do (``message`` and ``hint``);
+    ``details`` follow, then where it happened: Cloudflare's code, the HTTP status and the full URL when
+    Cloudflare answered, the request that found the object when the refusal is this provider's own.
+    """
 
     def __init__(
         self,
@@ -49,6 +56,9 @@ class CloudflareError(Exception):
         hint: str | None = None,
         method: str | None = None,
         path: str | None = None,
+        url: str | None = None,
+        details: str | None = None,
+        action: str | None = None,
     ) -> None:
         self.status = status
         self.code = code
@@ -56,19 +66,31 @@ class CloudflareError(Exception):
         self.hint = hint
         self.method = method
         self.path = path
+        self.url = url
+        self.details = details
+        self.action = action  # what the failed request did ("uploading Worker script 'api'")
         super().__init__(self._render())
 
+    @property
+    def summary(self) -> str:
+        """The first line: what failed, and what to do."""
+        text = self.message.rstrip(". ")
+        if self.action:
+            text = f"{self.action} failed: {text}"
+        return f"{text}; {self.hint.rstrip('. ')}." if self.hint else f"{text}."
+
+    def _where(self) -> str | None:
+        target = self.url or self.path
+        if not (self.method and target):
+            return None
+        if self.status is not None or self.code is not None:
+            tags = [f"code {self.code}"] if self.code is not None else []
+            tags += [f"HTTP {self.status}"] if self.status is not None else []
+            return f"Cloudflare API: {', '.join(tags)} for {self.method} {target}"
+        return f"Cloudflare API: {self.method} {target}"
+
     def _render(self) -> str:
-        where = f"{self.method} {self.path}: " if self.method and self.path else ""
-        tags = []
-        if self.code is not None:
-            tags.append(f"code {self.code}")
-        if self.status is not None:
-            tags.append(f"HTTP {self.status}")
-        tag = f" [{', '.join(tags)}]" if tags else ""
-        hint = f" Hint: {self.hint}" if self.hint else ""
-        message = self.message.rstrip(". ")
-        return f"Cloudflare API error{tag}: {where}{message}.{hint}"
+        return "\n".join(line for line in (self.summary, self.details, self._where()) if line)
 
     def __str__(self) -> str:
         return self._render()
