@@ -221,17 +221,20 @@ class WorkflowProvider(CloudflareProvider):
         name = id_ or props.get("workflow_name")
         if not account or not name:
             return ReadResult(id_, props)
+        client = self.client()
         try:
-            remote = self.client().get_workflow(account, name) or {}
+            remote = client.get_workflow(account, name) or {}
+            version = client.latest_workflow_version(account, name) or {}
         except NotFoundError:
             return ReadResult("", {})
+        remote = {**remote, "version_id": version.get("id") or props.get("version_id")}
         inputs = plan.normalise_workflow(
             {
                 "account_id": account,
                 "workflow_name": remote.get("name") or name,
                 "class_name": remote.get("class_name", props.get("class_name")),
                 "script_name": remote.get("script_name", props.get("script_name")),
-                "limits": props.get("limits"),
+                "limits": version.get("limits") if version else props.get("limits"),
                 "adopt": props.get("adopt"),
                 "derived_name": props.get("derived_name"),
                 "import_id": props.get("import_id"),

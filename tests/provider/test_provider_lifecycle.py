@@ -270,6 +270,26 @@ def test_read_of_an_unchanged_remote_matches_state(providers: Providers) -> None
     )
 
 
+def test_read_detects_drift_in_limits(providers: Providers) -> None:
+    """Limits live on the workflow's versions, not on the workflow object: read takes the newest one."""
+    _, workflow = deploy_host(providers, "host", "orders")
+    inputs = providers.workflow_inputs("orders", "host", limits={"steps": 50})
+    workflow = providers.workflow.update("orders", workflow, inputs).outs
+    unchanged = providers.workflow.read("orders", workflow)
+    assert unchanged.inputs is not None and unchanged.inputs["limits"] == {"steps": 50}
+    assert providers.workflow.diff("orders", unchanged.outs, inputs).changes is False
+
+    providers.workflow.client().put_workflow(
+        providers.account_id,
+        "orders",
+        {"class_name": "OrderWorkflow", "script_name": "host", "limits": {"steps": 7}},
+    )
+    drifted = providers.workflow.read("orders", workflow)
+    assert drifted.inputs is not None and drifted.inputs["limits"] == {"steps": 7}
+    assert drifted.outs["version_id"] != workflow["version_id"]
+    assert providers.workflow.diff("orders", drifted.outs, inputs).changes is None
+
+
 def test_secret_text_survives_a_refresh(providers: Providers) -> None:
     inputs = providers.worker_inputs(
         "sec", CLIENT, bindings={"API_KEY": {"type": "secret_text", "text": "s3cret"}}

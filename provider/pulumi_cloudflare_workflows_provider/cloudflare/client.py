@@ -361,6 +361,19 @@ class CloudflareClient:
                 return found
             page += 1
 
+    def latest_workflow_version(self, account_id: str, workflow_name: str) -> dict[str, Any] | None:
+        """The workflow's newest version (where its ``limits`` live: the workflow object has none), from the
+        first page of its versions (newest first, as Cloudflare lists them), by ``created_on``."""
+        params = {"page": "1", "per_page": "50"}
+        versions = self.request(
+            "GET",
+            f"/accounts/{account_id}/workflows/{workflow_name}/versions",
+            params=params,
+            what=f"reading the versions of workflow {workflow_name!r}",
+        )
+        items = [dict(v) for v in versions or [] if isinstance(v, Mapping)]
+        return max(items, key=lambda v: str(v.get("created_on") or ""), default=None)
+
     def put_workflow(self, account_id: str, workflow_name: str, body: Mapping[str, Any]) -> Any:
         return self.request(
             "PUT",
