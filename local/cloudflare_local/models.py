@@ -413,7 +413,7 @@ class Account:
             compatibility_date=meta.get("compatibility_date"),
             compatibility_flags=list(compat_flags),
             exports=sorted(exported.names),
-            exports_open=exported.has_star,
+            exports_open=exported.open_ended or not exported.parses,
             etag=digest.hexdigest(),
             created_on=now(),
             source=source,

@@ -15,6 +15,8 @@ from typing import Any
 
 from pulumi.output import Unknown, contains_unknowns
 
+from .exports import read_exports
+
 Failure = tuple[str, str]
 
 SCRIPT_NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9-_]*$")
@@ -365,68 +367,14 @@ def validate_bindings(value: Any, *, script_name: Any = None, prop: str = "bindi
 
 # --- ES-module export scan (for the preflight class check) -------------------------------------------------
 
-_EXPORT_DECL = re.compile(
-    r"\bexport\s+(default\s+)?(?:async\s+)?(?:class|function)\s*\*?\s*([A-Za-z_$][\w$]*)?",
-)
-_EXPORT_DEFAULT = re.compile(r"\bexport\s+default\b")
-_EXPORT_VAR = re.compile(r"\bexport\s+(?:const|let|var)\s+([A-Za-z_$][\w$]*)")
-_EXPORT_LIST = re.compile(r"\bexport\s*\{([^}]*)\}")
-_EXPORT_STAR = re.compile(r"\bexport\s*\*\s*(?:as\s+([A-Za-z_$][\w$]*)\s*)?from\b")
-
-
-def _blank_comments_and_strings(source: str) -> str:
-    """Replace comments and string/template contents with spaces so the export scan sees code only."""
-    out: list[str] = []
-    i, n = 0, len(source)
-    while i < n:
-        c = source[i]
-        nxt = source[i + 1] if i + 1 < n else ""
-        if c == "/" and nxt == "/":
-            end = source.find("\n", i)
-            end = n if end == -1 else end
-            out.append(" " * (end - i))
-            i = end
-        elif c == "/" and nxt == "*":
-            end = source.find("*/", i + 2)
-            end = n if end == -1 else end + 2
-            out.append(" " * (end - i))
-            i = end
-        elif c in "'\"`":
-            j = i + 1
-            while j < n and source[j] != c:
-                if source[j] == "\\":
-                    j += 1
-                elif c != "`" and source[j] == "\n":
-                    break
-                j += 1
-            out.append(c + " " * (min(j, n) - i - 1) + (c if j < n else ""))
-            i = j + 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
 
 def module_exports(source: str) -> set[str] | None:
-    """Names an ES module exports, or ``None`` when that cannot be known statically (``export * from``)."""
-    code = _blank_comments_and_strings(source)
-    names: set[str] = set()
-    for match in _EXPORT_STAR.finditer(code):
-        if match.group(1) is None:
-            return None
-        names.add(match.group(1))
-    for match in _EXPORT_DECL.finditer(code):
-        names.add("default" if match.group(1) else (match.group(2) or "default"))
-    if _EXPORT_DEFAULT.search(code):
-        names.add("default")
-    names.update(m.group(1) for m in _EXPORT_VAR.finditer(code))
-    for match in _EXPORT_LIST.finditer(code):
-        for spec in match.group(1).split(","):
-            parts = spec.split()
-            if not parts:
-                continue
-            names.add(parts[-1] if len(parts) == 3 and parts[1] == "as" else parts[0])
-    return names
+    """Names an ES module exports, or ``None`` when that cannot be known statically (``export * from``, or a
+    module that does not parse: Cloudflare's own parser then has the last word). See :mod:`.exports`."""
+    exports = read_exports(source)
+    if exports.open_ended or not exports.parses:
+        return None
+    return set(exports.names)
 
 
 def missing_classes(source: Any, classes: Iterable[str]) -> list[str]:

@@ -151,6 +151,7 @@ def test_module_exports_sees_code_not_comments_or_strings() -> None:
         "OrderWorkflow",
         "helper",
         "VERSION",
+        "OTHER",  # the second declarator: the regex scanner this replaced missed it
         "Renamed",
         "Another",
         "default",
