@@ -51,6 +51,11 @@ WORKFLOW_INPUTS = (
 WORKFLOW_IDENTITY = ("account_id", "workflow_name")
 WORKFLOW_COMPUTED = ("workflow_id", "version_id", "created_on")
 
+# In a hosted workflow binding, marks a workflow_name derived from the Workflow's logical name: it steers the
+# host's rename guard (a binding must not move to a derived name a logical rename without alias produced)
+# and is never sent to Cloudflare nor compared.
+DERIVED_MARK = "derived_name"
+
 # Keys that only steer `create` (taking over or importing an existing object, the rename guard): changing
 # them changes nothing remote, so they never make a diff on their own.
 CREATE_ONLY = ("adopt", "derived_name", "owner_tag", "import_id")
@@ -58,6 +63,7 @@ CREATE_ONLY = ("adopt", "derived_name", "owner_tag", "import_id")
 __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",
     "DEFAULT_MAIN_MODULE",
+    "DERIVED_MARK",
     "WORKER_COMPUTED",
     "WORKER_IDENTITY",
     "WORKER_INPUTS",
@@ -69,6 +75,8 @@ __all__ = [
     "bindings_from_wire",
     "bindings_to_wire",
     "class_renames",
+    "comparable_bindings",
+    "derived_hosted_names",
     "derived_name_change",
     "diff_worker",
     "diff_workflow",
@@ -200,7 +208,10 @@ def _diff(
     for key in keys:
         if key in CREATE_ONLY:
             continue
-        if is_unknown(new.get(key)) or old.get(key) != new.get(key):
+        before, after = old.get(key), new.get(key)
+        if key == "bindings":
+            before, after = comparable_bindings(before), comparable_bindings(after)
+        if is_unknown(after) or before != after:
             changed.append(key)
     replaces = [k for k in changed if k in identity]
     return Diff(changed=changed, replaces=replaces)
@@ -273,7 +284,39 @@ def class_renames(old_bindings: Any, new_bindings: Any, script_name: Any) -> lis
 
 def bindings_to_wire(bindings: Mapping[str, Any]) -> list[dict[str, Any]]:
     """State shape (name -> body without name) to Cloudflare's list shape, sorted by name."""
-    return [{"name": name, **json_numbers(dict(body))} for name, body in sorted(bindings.items())]
+    return [{"name": name, **json_numbers(dict(_unmarked(body)))} for name, body in sorted(bindings.items())]
+
+
+def _unmarked(body: Any) -> Any:
+    if isinstance(body, Mapping) and DERIVED_MARK in body:
+        return {k: v for k, v in body.items() if k != DERIVED_MARK}
+    return body
+
+
+def comparable_bindings(bindings: Any) -> Any:
+    """Bindings as Cloudflare sees them: what a diff compares (the derived-name mark is not Cloudflare's)."""
+    if not isinstance(bindings, Mapping):
+        return bindings
+    return {k: _unmarked(v) for k, v in bindings.items()}
+
+
+def derived_hosted_names(old_bindings: Any, new_bindings: Any, script_name: Any) -> dict[str, str]:
+    """``workflow_name -> class_name`` of hosted workflows the new bindings name with a derived name that no
+    old binding named: where a logical rename without an alias would point the host."""
+    old = hosted_workflows(old_bindings, script_name)
+    found: dict[str, str] = {}
+    if not isinstance(new_bindings, Mapping):
+        return found
+    for body in new_bindings.values():
+        if (
+            isinstance(body, Mapping)
+            and body.get(DERIVED_MARK)
+            and body.get("script_name") in (None, script_name)
+        ):
+            wf, cls = body.get("workflow_name"), body.get("class_name")
+            if isinstance(wf, str) and isinstance(cls, str) and wf not in old:
+                found[wf] = cls
+    return found
 
 
 def bindings_from_wire(

@@ -26,6 +26,7 @@ from . import plan, rules
 from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .handover import SCRIPT, handed_over, record_handover
+from .workflow import rename_guard
 
 __all__ = ["WorkerProvider"]
 
@@ -207,8 +208,24 @@ class WorkerProvider(CloudflareProvider):
                     f"the new script no longer exports {rename.old}: instances still running on it may "
                     "fail. Keep exporting the old class until they finish."
                 )
+        self._guard_derived_renames(olds, news)
         result = self._upload(news) or {}
         return UpdateResult(_outputs(news, result))
+
+    def _guard_derived_renames(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> None:
+        """Before the upload: a hosted binding that moves to a new derived workflow name which does not exist
+        yet, while another workflow runs the same class here, is a logical rename without an alias. The
+        Workflow's create would refuse it after this upload, leaving the live script bound to nothing; so
+        the host refuses first, with the same message, and the live script keeps its binding."""
+        account, script = news["account_id"], news["name"]
+        client = self.client()
+        for workflow_name, class_name in plan.derived_hosted_names(
+            olds.get("bindings"), news.get("bindings"), script
+        ).items():
+            try:
+                client.get_workflow(account, workflow_name)
+            except NotFoundError:
+                rename_guard(client, account, workflow_name, class_name, script)
 
     @reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -26,7 +26,7 @@ from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .handover import WORKFLOW, handed_over, record_handover
 
-__all__ = ["WorkflowProvider", "takeover_refusal"]
+__all__ = ["WorkflowProvider", "rename_guard", "takeover_refusal"]
 
 
 ALIAS_HINT = 'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")])'
@@ -104,6 +104,17 @@ def rename_refusal(
         path=f"/accounts/{account_id}/workflows",
         url=url,
     )
+
+
+def rename_guard(client: Any, account: str, workflow_name: str, class_name: str, script_name: str) -> None:
+    """Refuses a derived ``workflow_name`` that does not exist yet when another workflow already runs the same
+    class of the same script: a logical rename without an alias. The Workflow's ``create`` runs it, and so
+    does its host Worker's ``update`` before it uploads a binding to the new name (it would bind the live
+    script to a workflow that never comes)."""
+    sibling = _sibling(client.list_workflows(account), workflow_name, class_name, script_name)
+    if sibling is not None:
+        where = client.url(f"/accounts/{account}/workflows")
+        raise rename_refusal(account, workflow_name, class_name, script_name, sibling, where)
 
 
 def _sibling(
@@ -192,11 +203,7 @@ class WorkflowProvider(CloudflareProvider):
                     account, name, remote or {}, props, client.url(f"/accounts/{account}/workflows/{name}")
                 )
             if props.get("derived_name"):
-                cls, script = props["class_name"], props["script_name"]
-                sibling = _sibling(client.list_workflows(account), name, cls, script)
-                if sibling is not None:
-                    where = client.url(f"/accounts/{account}/workflows")
-                    raise rename_refusal(account, name, cls, script, sibling, where)
+                rename_guard(client, account, name, props["class_name"], props["script_name"])
         result = client.put_workflow(account, name, _put_body(props)) or {}
         if props.get("adopt"):
             record_handover(WORKFLOW, account, name)

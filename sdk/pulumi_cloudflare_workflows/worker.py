@@ -10,7 +10,11 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 from pulumi_cloudflare_workflows_provider import naming, rules
-from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE, DEFAULT_MAIN_MODULE
+from pulumi_cloudflare_workflows_provider.plan import (
+    DEFAULT_COMPATIBILITY_DATE,
+    DEFAULT_MAIN_MODULE,
+    DERIVED_MARK,
+)
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 
 from .bindings import BindingValue, WorkflowBinding, to_cloudflare
@@ -135,6 +139,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                             "type": "workflow",
                             "workflow_name": value.declared_workflow_name,
                             "class_name": value.declared_class_name,
+                            **({DERIVED_MARK: True} if value.derived_name else {}),
                         }
                     else:
                         if value.declared_script_name == resource_name:

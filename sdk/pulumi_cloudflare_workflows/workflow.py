@@ -160,7 +160,8 @@ class Workflow:
                     "valid JavaScript class name (pass the name of the exported WorkflowEntrypoint class)"
                 )
             class_name = resource_name
-        self._derived_name = workflow_name is None
+        # The name comes from the logical name (steers the rename guards of the Workflow and of its host).
+        self.derived_name = workflow_name is None
         if workflow_name is None:
             workflow_name = naming.default_workflow_name(
                 pulumi.get_project(), pulumi.get_stack(), stable_id(resource_name, opts)
@@ -270,7 +271,7 @@ class Workflow:
                 "script_name": script_name,
                 "limits": self._limits,
                 "adopt": self._adopt,
-                "derived_name": self._derived_name,
+                "derived_name": self.derived_name,
                 "import_id": import_id,
             }
             resource = WorkflowResource(self.resource_name, props, opts)

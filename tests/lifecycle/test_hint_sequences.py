@@ -6,7 +6,10 @@ declares is ever deleted.
    refusal's hint offers `adopt=True`; with it, the new resource takes the live workflow over, and the old
    resource's delete must then leave it alone (it used to delete it: the account held no workflow).
 2. The same with a Worker script (explicit `name`).
-3. `pulumi up --replace` of a workflow refused because the name is taken, then "fixed" with `adopt=True`
+3. A Workflow with a derived name is renamed without an alias: the Workflow's create refuses, but its host
+   Worker, updated first, used to upload a binding to the new name first: the live script was bound to a
+   workflow that never came. The host now refuses before its upload.
+4. `pulumi up --replace` of a workflow refused because the name is taken, then "fixed" with `adopt=True`
    instead of the `delete_before_replace=True` the message leads with: the replacement takes the live
    workflow over, and the replaced resource's delete must leave it alone.
 """
@@ -92,3 +95,35 @@ def test_replace_refused_then_adopt_keeps_the_workflow(copy_example: Callable[[s
     assert project.account.workflows()[name]["id"] == live["id"], "the live workflow was lost"
     assert stack.preview(expect_no_changes=True).ok
     assert stack.destroy().ok
+
+
+def test_derived_name_logical_rename_never_rebinds_the_live_script(
+    copy_example: Callable[[str], Project],
+) -> None:
+    project = copy_example("minimal")
+    stack = project.stack()
+    assert stack.up().ok
+    before = stack.outputs()
+    script, live = before["script_name"], before["workflow_name"]
+
+    project.edit(
+        'workflow = Workflow("MyWorkflow")', 'workflow = Workflow("Renamed", class_name="MyWorkflow")'
+    )
+    mark = project.account.mark()
+    refused = stack.up(skip_preview=True)
+    assert not refused.ok
+    assert (
+        "already runs class 'MyWorkflow'" in refused.error and "aliases=[pulumi.Alias(name=" in refused.error
+    )
+    writes = [r for r in project.account.requests_since(mark) if r[0] in ("PUT", "PATCH", "POST", "DELETE")]
+    assert writes == [], "the host was re-uploaded before the rename was refused"
+    assert project.account.bindings(script)["MY_WORKFLOW"]["workflow_name"] == live
+
+    project.edit(
+        'Workflow("Renamed", class_name="MyWorkflow")',
+        'Workflow("Renamed", class_name="MyWorkflow", opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="MyWorkflow")]))',
+    )
+    assert stack.up(skip_preview=True).ok
+    assert project.account.bindings(script)["MY_WORKFLOW"]["workflow_name"] == live
+    assert stack.outputs()["workflow_id"] == before["workflow_id"]
+    assert stack.preview(expect_no_changes=True).ok

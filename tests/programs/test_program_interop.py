@@ -139,7 +139,12 @@ def test_pulumi_cloudflare_resources_become_binding_bodies(real_runtime: bool) -
         "JOBS": {"type": "queue", "queue_name": "jobs-queue"},
         "GREETER": {"type": "service", "service": "greeter-script"},
         "PG": {"type": "hyperdrive", "id": ids["pg"]},
-        "INGEST": {"type": "workflow", "workflow_name": "proj-dev-ingest", "class_name": "IngestWorkflow"},
+        "INGEST": {
+            "type": "workflow",
+            "workflow_name": "proj-dev-ingest",
+            "class_name": "IngestWorkflow",
+            "derived_name": True,
+        },
     }
     check_worker(api)
     # The hosted Workflow still registers after its host, next to the pulumi-cloudflare bindings.
@@ -288,6 +293,7 @@ def test_example_with_pulumi_cloudflare(monkeypatch: pytest.MonkeyPatch) -> None
             "type": "workflow",
             "workflow_name": f"{prefix}-ingest",
             "class_name": "IngestWorkflow",
+            "derived_name": True,
         },
     }
     cf_urns = {r.urn for r in m.registrations if r.type.startswith("cloudflare:")}

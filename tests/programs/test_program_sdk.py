@@ -44,11 +44,13 @@ def test_a_worker_hosts_its_workflow_and_registers_it_after_itself(real_runtime:
     assert wf.inputs["workflow_name"] == "proj-dev-orders"
     assert wf.inputs["class_name"] == "OrderWorkflow"
     assert wf.inputs["account_id"] == ACCOUNT
-    # The host's binding is static (no script_name: "this script"), so its check can verify the class.
+    # The host's binding is static (no script_name: "this script"), so its check can verify the class; the
+    # name is derived, which the host's rename guard needs to know (the mark never reaches Cloudflare).
     assert host.inputs["bindings"]["ORDERS"] == {
         "type": "workflow",
         "workflow_name": "proj-dev-orders",
         "class_name": "OrderWorkflow",
+        "derived_name": True,
     }
     # Never parented to the host: the URN has only the stack as parent.
     assert (
