@@ -121,7 +121,8 @@ def test_derived_name_logical_rename_never_rebinds_the_live_script(
 
     project.edit(
         'Workflow("Renamed", class_name="MyWorkflow")',
-        'Workflow("Renamed", class_name="MyWorkflow", opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="MyWorkflow")]))',
+        'Workflow("Renamed", class_name="MyWorkflow", '
+        'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="MyWorkflow")]))',
     )
     assert stack.up(skip_preview=True).ok
     assert project.account.bindings(script)["MY_WORKFLOW"]["workflow_name"] == live
