@@ -62,13 +62,17 @@ def _config_value(config: Any, key: str) -> str | None:
     return str(value)
 
 
+_warned: set[str] = set()
+
+
 def resolve_settings(config: Any = None, environ: Mapping[str, str] | None = None) -> ProviderSettings:
     """Settings from a ``pulumi.dynamic.Config`` (or any object with ``.get(key)``) and the environment."""
     env = os.environ if environ is None else environ
     token = _config_value(config, TOKEN_KEY) or env.get(TOKEN_ENV) or None
     base = _config_value(config, BASE_URL_KEY)
     legacy = _config_value(config, LEGACY_BASE_URL_KEY)
-    if legacy is not None:
+    if legacy is not None and LEGACY_BASE_URL_KEY not in _warned:
+        _warned.add(LEGACY_BASE_URL_KEY)  # once per process, not once per provider class
         print(
             f"warning: the config key {LEGACY_BASE_URL_KEY} is deprecated and will be removed in the next "
             f"release: rename it with `pulumi config rm {LEGACY_BASE_URL_KEY}` and `pulumi config set "
