@@ -128,3 +128,23 @@ def test_derived_name_logical_rename_never_rebinds_the_live_script(
     assert project.account.bindings(script)["MY_WORKFLOW"]["workflow_name"] == live
     assert stack.outputs()["workflow_id"] == before["workflow_id"]
     assert stack.preview(expect_no_changes=True).ok
+
+
+def test_two_stacks_of_one_program_share_an_account_without_touching_each_other(
+    copy_example: Callable[[str], Project],
+) -> None:
+    project = copy_example("quickstart")
+    dev, prod = project.stack("dev"), project.stack("prod")
+    assert dev.up().ok and prod.up().ok
+    dev_names, prod_names = dev.outputs(), prod.outputs()
+    assert dev_names["workflow_name"] != prod_names["workflow_name"]
+    assert set(project.account.workflows()) == {dev_names["workflow_name"], prod_names["workflow_name"]}
+
+    mark = project.account.mark()
+    assert dev.destroy().ok
+    touched = {path for _, path in project.account.requests_since(mark)}
+    assert not any(prod_names["processor"] in p or prod_names["workflow_name"] in p for p in touched)
+    assert set(project.account.workflows()) == {prod_names["workflow_name"]}
+    assert prod.preview(expect_no_changes=True).ok and prod.refresh(expect_no_changes=True).ok
+    assert prod.destroy().ok
+    assert project.account.workflows() == {} and project.account.scripts() == set()
