@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["SCRIPT", "WORKFLOW", "handed_over", "record_handover"]
+__all__ = [
+    "SCRIPT",
+    "WORKFLOW",
+    "handed_over",
+    "kept_script",
+    "record_derived_workflow",
+    "record_handover",
+    "record_kept_script",
+    "renamed_into",
+]
 
 WORKFLOW = "workflow"
 SCRIPT = "Worker script"
@@ -32,3 +41,37 @@ def handed_over(kind: str, account_id: str, name: str) -> bool:
     """Whether a create of this deployment took the object over (so another resource's delete must not)."""
     with _lock:
         return (kind, account_id, name) in _taken
+
+
+# A logical rename of a Workflow *and* its host Worker without aliases moves the class to a new script, so no
+# create can tell it from a deliberate second workflow on the same class. The deletes at the end of the same
+# update can: a workflow on the same class was just created under a derived name. Such a workflow is kept
+# (and its host script with it, or its delete would fail while it hosts the workflow), with a warning.
+_derived: dict[
+    tuple[str, str], str
+] = {}  # (account, class_name) -> the workflow created under a derived name
+_kept_scripts: set[tuple[str, str]] = set()
+
+
+def record_derived_workflow(account_id: str, class_name: str, workflow_name: str) -> None:
+    """A create of this deployment registered `workflow_name` on `class_name` under a derived name."""
+    with _lock:
+        _derived[(account_id, class_name)] = workflow_name
+
+
+def renamed_into(account_id: str, class_name: str, workflow_name: str) -> str | None:
+    """The workflow this deployment created on the same class under a derived name, if not this one."""
+    with _lock:
+        created = _derived.get((account_id, class_name))
+    return created if created not in (None, workflow_name) else None
+
+
+def record_kept_script(account_id: str, script_name: str) -> None:
+    with _lock:
+        _kept_scripts.add((account_id, script_name))
+
+
+def kept_script(account_id: str, script_name: str) -> bool:
+    """Whether a workflow this script hosts was kept from deletion (so the script must be kept too)."""
+    with _lock:
+        return (account_id, script_name) in _kept_scripts

@@ -25,7 +25,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from . import plan, rules
 from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
-from .handover import SCRIPT, handed_over, record_handover
+from .handover import SCRIPT, handed_over, kept_script, record_handover
 from .workflow import rename_guard
 
 __all__ = ["WorkerProvider"]
@@ -260,6 +260,12 @@ class WorkerProvider(CloudflareProvider):
     @reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         account, name = props["account_id"], id_ or props["name"]
+        if kept_script(account, name):
+            log_warning(
+                f"not deleting Worker script {name!r}: it hosts a workflow kept from deletion in this update "
+                "(see the warning on that workflow)"
+            )
+            return
         if handed_over(SCRIPT, account, name):
             log_warning(
                 f"not deleting Worker script {name!r}: another resource of this stack took it over in this "

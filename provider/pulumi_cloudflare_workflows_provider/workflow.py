@@ -24,7 +24,14 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from . import plan, rules
 from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
-from .handover import WORKFLOW, handed_over, record_handover
+from .handover import (
+    WORKFLOW,
+    handed_over,
+    record_derived_workflow,
+    record_handover,
+    record_kept_script,
+    renamed_into,
+)
 
 __all__ = ["WorkflowProvider", "rename_guard", "takeover_refusal"]
 
@@ -207,6 +214,8 @@ class WorkflowProvider(CloudflareProvider):
         result = client.put_workflow(account, name, _put_body(props)) or {}
         if props.get("adopt"):
             record_handover(WORKFLOW, account, name)
+        if props.get("derived_name"):
+            record_derived_workflow(account, props["class_name"], name)
         return CreateResult(name, _outputs(props, _computed(result, {})))
 
     @reported
@@ -256,6 +265,20 @@ class WorkflowProvider(CloudflareProvider):
             log_warning(
                 f"not deleting workflow {name!r}: another resource of this stack took it over in this update "
                 "(adopt=True or import_); it keeps running under that resource"
+            )
+            return
+        successor = (
+            renamed_into(account, str(props.get("class_name")), name) if props.get("derived_name") else None
+        )
+        if successor is not None:
+            record_kept_script(account, str(props.get("script_name")))
+            log_warning(
+                f"not deleting workflow {name!r}: this update created {successor!r} on the same class "
+                f"{props.get('class_name')!r} under a derived name, most likely a logical rename of the "
+                "Workflow (and its Worker) without aliases. It keeps its instances, outside the stack now, "
+                f"and so does its script {props.get('script_name')!r}. To keep it under Pulumi instead, "
+                "restore the old names with aliases; if the new workflow is meant, delete the old one with "
+                "wrangler"
             )
             return
         client = self.client()

@@ -9,7 +9,11 @@ declares is ever deleted.
 3. A Workflow with a derived name is renamed without an alias: the Workflow's create refuses, but its host
    Worker, updated first, used to upload a binding to the new name first: the live script was bound to a
    workflow that never came. The host now refuses before its upload.
-4. `pulumi up --replace` of a workflow refused because the name is taken, then "fixed" with `adopt=True`
+4. A Workflow *and* its host Worker, both with derived names, renamed together without aliases: the class
+   moves to a new script, so no create can tell it from a deliberate second workflow; it used to end with the
+   live workflow (and its instances) deleted. Now the old workflow and its script are kept, with a warning
+   that says how to take them back.
+5. `pulumi up --replace` of a workflow refused because the name is taken, then "fixed" with `adopt=True`
    instead of the `delete_before_replace=True` the message leads with: the replacement takes the live
    workflow over, and the replaced resource's delete must leave it alone.
 """
@@ -148,3 +152,26 @@ def test_two_stacks_of_one_program_share_an_account_without_touching_each_other(
     assert prod.preview(expect_no_changes=True).ok and prod.refresh(expect_no_changes=True).ok
     assert prod.destroy().ok
     assert project.account.workflows() == {} and project.account.scripts() == set()
+
+
+def test_workflow_and_host_renamed_together_keep_the_live_workflow(
+    copy_example: Callable[[str], Project],
+) -> None:
+    project = copy_example("minimal")
+    stack = project.stack()
+    assert stack.up().ok
+    before = stack.outputs()
+    live_id = project.account.workflows()[before["workflow_name"]]["id"]
+
+    project.edit(
+        'workflow = Workflow("MyWorkflow")', 'workflow = Workflow("Renamed", class_name="MyWorkflow")'
+    )
+    project.edit('Worker("my-worker", ', 'Worker("api", ')
+    mark = project.account.mark()
+    renamed = stack.up(skip_preview=True, text=True)
+    assert renamed.ok, renamed.text
+    assert deletes(project.account.requests_since(mark)) == []
+    assert project.account.workflows()[before["workflow_name"]]["id"] == live_id, "the live workflow was lost"
+    assert before["script_name"] in project.account.scripts()
+    assert f"not deleting workflow {before['workflow_name']!r}" in renamed.text, renamed.text
+    assert "restore the old names with aliases" in renamed.text

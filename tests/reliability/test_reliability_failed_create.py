@@ -96,7 +96,7 @@ def test_taken_workflow_name_is_refused_untouched_and_the_fixed_up_finishes(
     refused = stack.up()
     assert not refused.ok, refused.stdout
     assert f"Workflow {QS_WORKFLOW!r} already exists" in refused.error, refused.error
-    assert "refusing to take it over" in refused.error, refused.error
+    assert "is not this resource's" in refused.error, refused.error
     touched = [
         r for r in mutations(account.requests_since(mark)) if QS_WORKFLOW in r[1] or "squatter" in r[1]
     ]
