@@ -11,6 +11,7 @@ the record without putting the workflow in the state, so it is not the way back 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,6 +27,27 @@ from reliability_support import (
     new_project,
     state_ids,
 )
+
+
+def session_members(session: int) -> list[int]:
+    """Live processes of a session. The engine starts each plugin in a process group of its own (so killing the
+    engine's group orphans them, as a real SIGKILL of `pulumi` does), but they stay in its session."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # a zombie is dead, waiting to be reaped
+            members.append(int(stat.parent.name))
+    return members
+
+
+def kill_session(session: int) -> None:
+    """SIGKILL the engine and everything it started (the test's own cleanup: nothing is left running)."""
+    for pid in session_members(session):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_engine_killed_mid_create_leaves_a_pending_operation_that_the_next_up_resolves(
@@ -47,14 +69,12 @@ def test_engine_killed_mid_create_leaves_a_pending_operation_that_the_next_up_re
             text=True,
         )
         proxy.cut_at(
-            "PUT",
-            f"/workflows/{QS_WORKFLOW}",
-            deliver_reply=False,
-            cut=lambda: os.killpg(engine.pid, signal.SIGKILL),
+            "PUT", f"/workflows/{QS_WORKFLOW}", deliver_reply=False, cut=lambda: kill_session(engine.pid)
         )
         output = engine.communicate(timeout=300)[0]
     assert proxy.tripped.is_set(), output
     assert engine.returncode == -signal.SIGKILL
+    assert session_members(engine.pid) == [], "a process of the killed engine is still running"
 
     stack = project.stack()
     pending = stack.export()["deployment"].get("pending_operations") or []
