@@ -11,12 +11,22 @@ from collections.abc import Callable
 from lifecycle_support import Project
 from pulumi_offline import Stack
 
+NEW_KEYS = ("cloudflare-workflows:accountId", "cloudflare:apiToken", "cloudflare:baseUrl")
+FIRST_KEYS = ("cloudflare:accountId", "cloudflare:apiToken", "cloudflare:apiBaseUrl")
 
-def config_only_stack(project: Project) -> Stack:
+
+def config_only_stack(project: Project, keys: tuple[str, str, str] = NEW_KEYS) -> Stack:
+    """A stack served by stack config alone: the account id, the token (secret) and the base URL set under
+    `keys`, and every CLOUDFLARE_* variable empty (the fallbacks treat an empty one as unset)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
     for key in ("CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_BASE_URL"):
-        env[key] = ""  # set but empty: the fallbacks treat it as unset, so only stack config can serve
-    return Stack(project.dir, "dev", env=env, backend=project.tmp / "backend")
+        env[key] = ""
+    stack = Stack(project.dir, "dev", env=env, backend=project.tmp / "backend")
+    account_key, token_key, base_key = keys
+    stack.config_set(account_key, project.account.id)
+    stack.config_set(token_key, project.account.server.token, secret=True)
+    stack.config_set(base_key, project.account.server.api_base)
+    return stack
 
 
 def test_stack_config_with_the_keys_pulumi_cloudflare_also_reads(
@@ -25,9 +35,6 @@ def test_stack_config_with_the_keys_pulumi_cloudflare_also_reads(
     project = copy_example("minimal")
     account, server = project.account, project.account.server
     stack = config_only_stack(project)
-    stack.config_set("cloudflare-workflows:accountId", account.id)
-    stack.config_set("cloudflare:apiToken", server.token, secret=True)
-    stack.config_set("cloudflare:baseUrl", server.api_base)
 
     up = stack.up()
     assert up.ok, up.text
@@ -46,10 +53,7 @@ def test_stack_config_with_the_keys_pulumi_cloudflare_also_reads(
 def test_the_first_keys_still_work_and_say_how_to_rename_them(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("minimal")
     account, server = project.account, project.account.server
-    stack = config_only_stack(project)
-    stack.config_set("cloudflare:accountId", account.id)
-    stack.config_set("cloudflare:apiToken", server.token, secret=True)
-    stack.config_set("cloudflare:apiBaseUrl", server.api_base)
+    stack = config_only_stack(project, FIRST_KEYS)
 
     up = stack.up(text=True)
     assert up.ok, up.text
@@ -64,11 +68,8 @@ def test_the_first_keys_still_work_and_say_how_to_rename_them(copy_example: Call
 
 def test_no_state_file_holds_the_token_in_plaintext(copy_example: Callable[[str], Project]) -> None:
     project = copy_example("minimal")
-    account, server = project.account, project.account.server
+    server = project.account.server
     stack = config_only_stack(project)
-    stack.config_set("cloudflare-workflows:accountId", account.id)
-    stack.config_set("cloudflare:apiToken", server.token, secret=True)
-    stack.config_set("cloudflare:baseUrl", server.api_base)
     assert stack.up().ok
     files = [p for p in stack.backend.rglob("*") if p.is_file()] + list(project.dir.glob("Pulumi.*.yaml"))
     assert files

@@ -22,6 +22,15 @@ def writes(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [r for r in requests if r[0] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
+def deployed_then_forgotten(project: Project) -> tuple[Stack, dict[str, str]]:
+    """The example deployed, then its state dropped: its objects live outside any state. Returns the new,
+    empty stack and what the first one exported."""
+    first = project.stack()
+    assert first.up().ok
+    outputs = first.outputs()
+    return forget_state(project, first), outputs
+
+
 def forget_state(project: Project, stack: Stack) -> Stack:
     """Drops the stack's state but not its objects (`pulumi stack rm --force`), then starts the stack anew:
     the objects now exist outside any state, as if deployed by wrangler or by another tool."""
@@ -33,12 +42,9 @@ def test_import_option_takes_over_live_objects_without_changing_them(
     copy_example: Callable[[str], Project],
 ) -> None:
     project = copy_example("minimal")
-    first = project.stack()
-    assert first.up().ok
-    outputs = first.outputs()
+    stack, outputs = deployed_then_forgotten(project)
     account = project.account
     live = account.workflows()[outputs["workflow_name"]]
-    stack = forget_state(project, first)
 
     workflow_id = f"{account.id}/{outputs['workflow_name']}"
     script_id = f"{account.id}/{outputs['script_name']}"
@@ -69,11 +75,8 @@ def test_import_of_an_object_that_differs_from_the_program_is_refused_with_the_k
     copy_example: Callable[[str], Project],
 ) -> None:
     project = copy_example("minimal")
-    first = project.stack()
-    assert first.up().ok
-    outputs = first.outputs()
+    stack, outputs = deployed_then_forgotten(project)
     account = project.account
-    stack = forget_state(project, first)
 
     (project.dir / "src" / "worker.mjs").write_text(
         (project.dir / "src" / "worker.mjs").read_text() + "\n// v2\n"
@@ -111,10 +114,7 @@ def test_pulumi_import_on_the_command_line_cannot_load_a_dynamic_provider(
     """Pinned engine limitation (pulumi/pulumi#16175): `pulumi import` calls Read without `__provider`. If
     this starts passing, the engine learned to import dynamic resources: document `pulumi import`."""
     project = copy_example("minimal")
-    first = project.stack()
-    assert first.up().ok
-    outputs = first.outputs()
-    stack = forget_state(project, first)
+    stack, outputs = deployed_then_forgotten(project)
     mark = project.account.mark()
     done = stack.run(
         "import",

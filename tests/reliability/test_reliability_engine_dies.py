@@ -30,8 +30,8 @@ from reliability_support import (
 
 
 def session_members(session: int) -> list[int]:
-    """Live processes of a session. The engine starts each plugin in a process group of its own (so killing the
-    engine's group orphans them, as a real SIGKILL of `pulumi` does), but they stay in its session."""
+    """Live processes of a session. The engine starts each plugin in a process group of its own (so killing
+    the engine's group orphans them, as a real SIGKILL of `pulumi` does), but they stay in its session."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
