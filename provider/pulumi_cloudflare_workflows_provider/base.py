@@ -117,20 +117,35 @@ class CloudflareProvider(ResourceProvider):
             )
         changed = changed_keys(live.inputs, props)
         if changed:
-            details = "; ".join(
-                f"{key}: live {_short(live.inputs.get(key))}, program {_short(props.get(key))}"
-                for key in changed
-            )
+            inputs = live.inputs
             raise ConflictError(
                 f"cannot import {kind} {name!r}: the live object differs from the program in "
-                f"{', '.join(changed)} ({details}); an import never changes what it imports",
+                f"{', '.join(changed)}, and an import never changes what it imports",
                 hint="make the program match the live object and run `up` again, or replace import_ with "
                 "adopt=True to take it over and make it match the program",
+                details="; ".join(_differences(changed, inputs, props)),
             )
         record_handover(kind, account, name)
         return CreateResult(live.id, dict(live.outs or {}))
 
 
+def _differences(keys: list[str], live: Mapping[str, Any], program: Mapping[str, Any]) -> list[str]:
+    """`key: live X, program Y` for each changed key; for a map (bindings), only the entries that differ."""
+    out: list[str] = []
+    for key in keys:
+        a, b = live.get(key), program.get(key)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            for sub in sorted(set(a) | set(b), key=str):
+                if a.get(sub) != b.get(sub):
+                    out.append(f"{key}.{sub}: live {_short(a.get(sub))}, program {_short(b.get(sub))}")
+        else:
+            out.append(f"{key}: live {_short(a)}, program {_short(b)}")
+    return out
+
+
 def _short(value: Any, limit: int = 80) -> str:
+    """A value for an error message: a secret text masked, a long value cut."""
+    if isinstance(value, Mapping) and value.get("type") == "secret_text":
+        value = {**value, "text": "***"}
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 3]}..."

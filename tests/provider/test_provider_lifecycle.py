@@ -420,3 +420,25 @@ def test_numbers_that_crossed_grpc_as_doubles_reach_cloudflare_as_integers(provi
     assert outs["limits"] == {"steps": 50} and isinstance(outs["limits"]["steps"], int)
     updated = providers.workflow.update("orders", outs, {**props, "limits": {"steps": 60.0}}).outs
     assert updated["limits"] == {"steps": 60}
+
+
+def test_an_import_that_differs_names_the_keys_and_never_shows_a_secret(providers: Providers) -> None:
+    secret = {"API_KEY": {"type": "secret_text", "text": "s3cret-value"}}
+    deployed = providers.worker_inputs(
+        "imp", CLIENT, bindings={**secret, "MODE": {"type": "plain_text", "text": "a"}}
+    )
+    providers.worker.create(deployed)
+    program = providers.worker_inputs(
+        "imp",
+        CLIENT,
+        bindings={**secret, "MODE": {"type": "plain_text", "text": "b"}},
+        import_id=f"{providers.account_id}/imp",
+    )
+    with pytest.raises(ConflictError) as info:
+        providers.worker.create(program)
+    text = str(info.value)
+    assert text.startswith(
+        "cannot import Worker script 'imp': the live object differs from the program in bindings"
+    )
+    assert "'text': 'a'" in text and "'text': 'b'" in text
+    assert "s3cret-value" not in text
