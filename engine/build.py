@@ -93,7 +93,7 @@ def go(module_dir: Path, *args: str) -> str:
 
 def build(module_dir: Path, package: str, version: str, out_dir: Path, label: str) -> None:
     """`go build` of one main package, printing a progress line every tenth of its packages."""
-    log(f"{label}: downloading modules (cold: several hundred MB)")
+    log(f"{label}: fetching modules (several hundred MB when the module cache is cold)")
     started = time.monotonic()
     go(module_dir, "mod", "download")
     total = len(go(module_dir, "list", "-deps", package).split())

@@ -42,6 +42,8 @@ def reported(method: Method) -> Method:
             return method(*args, **kwargs)
         except CloudflareError as exc:
             print(f"error: {exc.summary}", file=sys.stderr, flush=True)
+            if exc.details:
+                print(f"  {exc.details}", file=sys.stderr, flush=True)
             raise
 
     return wrapper  # type: ignore[return-value]

@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import plan, rules
+from . import naming, plan, rules
 from .base import CloudflareProvider, log_warning, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .handover import SCRIPT, handed_over, kept_script, record_handover
@@ -49,7 +49,9 @@ def _metadata(props: Mapping[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _takeover_refusal(account: str, name: str, tagged_as_ours: bool, url: str) -> AlreadyExistsError:
+def _takeover_refusal(
+    account: str, name: str, tagged_as_ours: bool, url: str, elsewhere: bool = False
+) -> AlreadyExistsError:
     """Why ``create`` will not overwrite an existing script, and the safe ways on.
 
     A script carrying this resource's ownership tag was most likely uploaded by an ``up`` of this stack that
@@ -73,6 +75,16 @@ def _takeover_refusal(account: str, name: str, tagged_as_ours: bool, url: str) -
             f"{replacing} If another state of this project and stack manages it (another backend), use a "
             "different stack name or `name`."
         )
+    elif elsewhere:
+        message = (
+            f"Worker script {name!r} already exists in account {account} and another Pulumi resource manages "
+            "it (it carries another ownership tag: another stack, or another resource of this one)"
+        )
+        hint = "give this Worker another `name`; importing or adopting it would put it under two resources"
+        details = (
+            "If you renamed this resource, keep its identity with "
+            'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")]). ' + replacing
+        )
     else:
         message = (
             f"Worker script {name!r} already exists in account {account} and this stack did not create it"
@@ -93,6 +105,14 @@ def _takeover_refusal(account: str, name: str, tagged_as_ours: bool, url: str) -
         method="GET",
         path=f"/accounts/{account}/workers/scripts/{name}/settings",
         url=url,
+    )
+
+
+def _managed_elsewhere(settings: Any, owner_tag: Any) -> bool:
+    """Whether an existing script carries another resource's ownership tag (another stack or resource)."""
+    tags = settings.get("tags") if isinstance(settings, Mapping) else None
+    return isinstance(tags, list) and any(
+        isinstance(t, str) and t.startswith(naming.OWNER_TAG_PREFIX) and t != owner_tag for t in tags
     )
 
 
@@ -149,6 +169,8 @@ class WorkerProvider(CloudflareProvider):
             return []
         hosted = plan.hosted_workflows(bindings, props["name"])
         missing = set(rules.missing_classes(props["script"], hosted.values()))
+        exported = sorted(rules.module_exports(props["script"]) or []) if missing else []
+        exports = ", ".join(e for e in exported if e != "default") or "no class"
         failures: list[rules.Failure] = []
         for binding, body in bindings.items():
             if not isinstance(body, Mapping) or body.get("type") != "workflow":
@@ -159,8 +181,9 @@ class WorkerProvider(CloudflareProvider):
                     (
                         f"bindings.{binding}.class_name",
                         f"workflow {body.get('workflow_name')!r} is hosted by this script but the script "
-                        f"does not export class {cls!r}; add `export class {cls} extends WorkflowEntrypoint "
-                        f"{{ ... }}` to {props['main_module']}",
+                        f"does not export class {cls!r} (it exports: {exports}); fix the name, or add "
+                        f"`export class {cls} extends WorkflowEntrypoint {{ ... }}` to "
+                        f"{props['main_module']}",
                     )
                 )
         return failures
@@ -193,7 +216,10 @@ class WorkerProvider(CloudflareProvider):
                 pass
             else:
                 where = self.client().url(f"/accounts/{account}/workers/scripts/{name}/settings")
-                raise _takeover_refusal(account, name, _owned(settings, props.get("owner_tag")), where)
+                owner_tag = props.get("owner_tag")
+                raise _takeover_refusal(
+                    account, name, _owned(settings, owner_tag), where, _managed_elsewhere(settings, owner_tag)
+                )
         result = self._upload(props) or {}
         if props.get("adopt"):
             record_handover(SCRIPT, account, name)
@@ -224,8 +250,10 @@ class WorkerProvider(CloudflareProvider):
         ).items():
             try:
                 client.get_workflow(account, workflow_name)
+                continue  # it exists: an ordinary rebinding
             except NotFoundError:
-                rename_guard(client, account, workflow_name, class_name, script)
+                pass
+            rename_guard(client, account, workflow_name, class_name, script)
 
     @reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

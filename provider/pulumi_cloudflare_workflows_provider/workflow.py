@@ -98,10 +98,12 @@ def rename_refusal(
     create a second workflow on the same class and then delete the live one (and its history) at the end of
     the update. Refusing here, before anything is created, keeps the live workflow.
     """
+    old = _old_logical_name(workflow_name, str(sibling.get("name") or ""))
+    alias = ALIAS_HINT.replace("<old logical name>", old) if old else ALIAS_HINT
     return AlreadyExistsError(
         f"Workflow {workflow_name!r} not created: workflow {sibling.get('name')!r} (id {sibling.get('id')}) "
         f"already runs class {class_name!r} of script {script_name!r}",
-        hint=f"if you renamed this resource, keep the live workflow with {ALIAS_HINT}",
+        hint=f"if you renamed this resource, keep the live workflow with {alias}",
         details=(
             "Its name was derived from the Pulumi logical name, the workflow's immutable stable identifier, "
             "so a rename without an alias would create a second workflow and then delete the live one. To "
@@ -111,6 +113,16 @@ def rename_refusal(
         path=f"/accounts/{account_id}/workflows",
         url=url,
     )
+
+
+def _old_logical_name(new_name: str, old_name: str) -> str | None:
+    """The logical name the live workflow's derived name came from: derived names are
+    ``{project}-{stack}-{logical name}``, so the part after the prefix both names share (up to a '-')."""
+    shared = 0
+    while shared < min(len(new_name), len(old_name)) and new_name[shared] == old_name[shared]:
+        shared += 1
+    cut = old_name.rfind("-", 0, shared + 1)
+    return old_name[cut + 1 :] if cut > 0 and old_name[cut + 1 :] else None
 
 
 def rename_guard(client: Any, account: str, workflow_name: str, class_name: str, script_name: str) -> None:
