@@ -78,12 +78,15 @@ def _takeover_refusal(
     elif elsewhere:
         message = (
             f"Worker script {name!r} already exists in account {account} and another Pulumi resource manages "
-            "it (it carries another ownership tag: another stack, or another resource of this one)"
+            "it (it carries another ownership tag)"
         )
-        hint = "give this Worker another `name`; importing or adopting it would put it under two resources"
+        hint = (
+            "if you renamed this resource, keep its identity with "
+            'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")])'
+        )
         details = (
-            "If you renamed this resource, keep its identity with "
-            'opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="<old logical name>")]). ' + replacing
+            "Otherwise another stack, or another resource of this one, manages it: give this Worker another "
+            f"`name`; importing or adopting it would put it under two resources. {replacing}"
         )
     else:
         message = (

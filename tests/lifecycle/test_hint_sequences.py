@@ -5,7 +5,8 @@ declares is ever deleted.
 1. A Workflow with an explicit `workflow_name` is renamed (logical name) without an alias: `up` refuses; the
    refusal's hint offers `adopt=True`; with it, the new resource takes the live workflow over, and the old
    resource's delete must then leave it alone (it used to delete it: the account held no workflow).
-2. The same with a Worker script (explicit `name`).
+2. The same with a Worker script (explicit `name`): its refusal leads with the alias (the script carries
+   the old resource's ownership tag); adopting it anyway keeps it too.
 3. A Workflow with a derived name is renamed without an alias: the Workflow's create refuses, but its host
    Worker, updated first, used to upload a binding to the new name first: the live script was bound to a
    workflow that never came. The host now refuses before its upload.
@@ -70,8 +71,13 @@ def test_explicit_name_worker_rename_then_adopt_keeps_the_script(
 
     project.edit('Worker("my-worker", name="adopt-script", ', 'Worker("api", name="adopt-script", ')
     refused = stack.up(skip_preview=True)
-    assert not refused.ok and "adopt=True" in refused.error, refused.error
+    assert not refused.ok
+    # The script carries the old resource's ownership tag: the refusal leads with the alias, no takeover.
+    assert "another Pulumi resource manages it" in refused.error, refused.error
+    assert "if you renamed this resource, keep its identity with" in refused.error, refused.error
+    assert "adopt=True" not in refused.error, refused.error
 
+    # Adopting it anyway (no hint of ours says so) still never deletes it: the hand-over record.
     project.edit('name="adopt-script", ', 'name="adopt-script", adopt=True, ')
     mark = project.account.mark()
     adopted = stack.up(skip_preview=True)

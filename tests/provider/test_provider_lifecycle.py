@@ -187,7 +187,8 @@ def test_worker_create_refuses_its_own_interrupted_upload_naming_the_cause(provi
     with pytest.raises(AlreadyExistsError) as other:
         providers.worker.create(theirs)
     first = str(other.value).splitlines()[0]
-    assert "another Pulumi resource manages it" in first and "give this Worker another `name`" in first
+    assert "another Pulumi resource manages it" in first and "aliases=[pulumi.Alias(name=" in first
+    assert "give this Worker another `name`" in str(other.value)
     assert "interrupted" not in str(other.value) and "adopt=True" not in str(other.value)
 
     # adopt=True takes it back, and the upload keeps the tag.
