@@ -125,21 +125,22 @@ class Stack:
 
     # --- the CLI ----------------------------------------------------------------------------------------
 
-    def argv(self, *args: str) -> list[str]:
-        """The command line of `pulumi ARGS` on this stack (for a caller that runs it itself)."""
+    def argv(self, *args: str, stack: bool = True) -> list[str]:
+        """The command line of `pulumi ARGS` on this stack (for a caller that runs it itself); `stack=False`
+        leaves out `--stack` (for `stack select --create`, which names it itself)."""
+        selected = ["--stack", self.stack] if stack else []
         return [
             str(engine_bin_dir() / "pulumi"),
             "--cwd",
             str(self.cwd),
             "--non-interactive",
             *args,
-            "--stack",
-            self.stack,
+            *selected,
         ]
 
     def run(self, *args: str, check: bool = True, stack_arg: bool = True) -> subprocess.CompletedProcess[str]:
         """`pulumi --cwd DIR --non-interactive ARGS --stack NAME`; `check` raises with its output."""
-        argv = self.argv(*args) if stack_arg else self.argv(*args)[:-2]
+        argv = self.argv(*args, stack=stack_arg)
         proc = subprocess.run(
             argv, env=self.env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
         )

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, CreateResult, ResourceProvider
 
 from .cloudflare.client import CloudflareClient, RetryPolicy
 from .cloudflare.errors import CloudflareError, ConflictError, NotFoundError
@@ -105,13 +105,12 @@ class CloudflareProvider(ResourceProvider):
         kind: str,
         props: dict[str, Any],
         name: str,
-        read: Callable[[str, dict[str, Any]], ReadResult],
         changed_keys: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]],
     ) -> CreateResult:
         """``create`` for ``import_``: take the live object into state without changing it, as
         ``pulumi import`` does, and refuse (naming the keys) when it differs from the program."""
         account = props["account_id"]
-        live = read(name, props)
+        live = self.read(name, props)
         if not live.id or live.inputs is None:
             raise NotFoundError(
                 f"nothing to import: {kind} {name!r} does not exist in account {account}",

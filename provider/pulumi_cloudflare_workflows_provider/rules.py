@@ -149,11 +149,6 @@ def is_js_class_name(value: str) -> bool:
 SCRIPT_NAME_WORDS = "lower-case letters a-z, digits, '-' and '_', not starting with '-'"
 WORKFLOW_NAME_WORDS = "letters, digits, '-' and '_', not starting with '-'"
 CLASS_NAME_WORDS = "a JavaScript identifier: letters, digits, '_' and '$', not starting with a digit"
-_WORDS = {
-    SCRIPT_NAME_RE.pattern: SCRIPT_NAME_WORDS,
-    WORKFLOW_NAME_RE.pattern: WORKFLOW_NAME_WORDS,
-    JS_IDENTIFIER_RE.pattern: CLASS_NAME_WORDS,
-}
 
 
 def _offence(value: str, pattern: re.Pattern[str]) -> str:
@@ -164,7 +159,9 @@ def _offence(value: str, pattern: re.Pattern[str]) -> str:
     return f"may not start with {value[0]!r}"
 
 
-def _name(prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str) -> list[Failure]:
+def _name(
+    prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str, words: str
+) -> list[Failure]:
     if isinstance(value, Unknown):
         return []
     if not isinstance(value, str) or not value:
@@ -172,7 +169,6 @@ def _name(prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str
     if len(value) > limit:
         return [(prop, f"{what} {value!r} is {len(value)} characters long; the limit is {limit}")]
     if not pattern.match(value):
-        words = _WORDS[pattern.pattern]
         return [
             (prop, f"{what} {value!r} {_offence(value, pattern)}: use {words}, at most {limit} characters")
         ]
@@ -181,19 +177,19 @@ def _name(prop: str, value: Any, pattern: re.Pattern[str], limit: int, what: str
 
 def validate_script_name(value: Any, prop: str = "name") -> list[Failure]:
     """A Worker script name: ``^[a-z0-9_][a-z0-9-_]*$``, at most 63 characters."""
-    return _name(prop, value, SCRIPT_NAME_RE, SCRIPT_NAME_MAX, "script name")
+    return _name(prop, value, SCRIPT_NAME_RE, SCRIPT_NAME_MAX, "script name", SCRIPT_NAME_WORDS)
 
 
 def validate_workflow_name(value: Any, prop: str = "workflow_name") -> list[Failure]:
     """A Workflow name: ``^[a-zA-Z0-9_][a-zA-Z0-9-_]*$``, 1 to 64 characters."""
-    return _name(prop, value, WORKFLOW_NAME_RE, WORKFLOW_NAME_MAX, "workflow name")
+    return _name(prop, value, WORKFLOW_NAME_RE, WORKFLOW_NAME_MAX, "workflow name", WORKFLOW_NAME_WORDS)
 
 
 def validate_class_name(value: Any, prop: str = "class_name") -> list[Failure]:
     """A Workflow class name: a JavaScript class name of at most 255 characters."""
     if isinstance(value, Unknown):
         return []
-    failures = _name(prop, value, JS_IDENTIFIER_RE, CLASS_NAME_MAX, "class name")
+    failures = _name(prop, value, JS_IDENTIFIER_RE, CLASS_NAME_MAX, "class name", CLASS_NAME_WORDS)
     if not failures and value in JS_RESERVED:
         failures.append((prop, f"class name {value!r} is a reserved word in JavaScript"))
     return failures

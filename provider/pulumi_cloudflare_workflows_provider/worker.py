@@ -209,9 +209,7 @@ class WorkerProvider(CloudflareProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         account, name = props["account_id"], props["name"]
         if props.get("import_id"):
-            return self.import_existing(
-                SCRIPT, props, name, self.read, lambda a, b: plan.diff_worker(a, b).changed
-            )
+            return self.import_existing(SCRIPT, props, name, lambda a, b: plan.diff_worker(a, b).changed)
         if not props.get("adopt"):
             try:
                 settings = self.client().get_script_settings(account, name)

@@ -208,9 +208,7 @@ class WorkflowProvider(CloudflareProvider):
         props = plan.normalise_workflow(props)  # again: numbers arrive as doubles over gRPC
         account, name = props["account_id"], props["workflow_name"]
         if props.get("import_id"):
-            return self.import_existing(
-                WORKFLOW, props, name, self.read, lambda a, b: plan.diff_workflow(a, b).changed
-            )
+            return self.import_existing(WORKFLOW, props, name, lambda a, b: plan.diff_workflow(a, b).changed)
         client = self.client()
         if not props.get("adopt"):
             try:

@@ -47,6 +47,10 @@ class Account:
     def delete_workflow(self, name: str) -> None:
         self.http.delete(f"/workflows/{name}").raise_for_status()
 
+    def is_empty(self) -> bool:
+        """No script and no workflow: what every destroy must leave."""
+        return self.workflows() == {} and self.scripts() == set()
+
     def bindings(self, script: str) -> dict[str, dict[str, Any]]:
         response = self.http.get(f"/workers/scripts/{script}/settings")
         response.raise_for_status()

@@ -58,7 +58,7 @@ def test_explicit_name_logical_rename_then_the_adopt_hint_keeps_the_workflow(
     assert stack.preview(expect_no_changes=True).ok
     assert stack.refresh(expect_no_changes=True).ok
     assert stack.destroy().ok
-    assert project.account.workflows() == {} and project.account.scripts() == set()
+    assert project.account.is_empty()
 
 
 def test_explicit_name_worker_rename_then_adopt_keeps_the_script(
@@ -86,7 +86,7 @@ def test_explicit_name_worker_rename_then_adopt_keeps_the_script(
     assert project.account.scripts() == {"adopt-script"}, "the live script was lost"
     assert stack.preview(expect_no_changes=True).ok
     assert stack.destroy().ok
-    assert project.account.workflows() == {} and project.account.scripts() == set()
+    assert project.account.is_empty()
 
 
 def test_replace_refused_then_adopt_keeps_the_workflow(copy_example: Callable[[str], Project]) -> None:
@@ -157,7 +157,7 @@ def test_two_stacks_of_one_program_share_an_account_without_touching_each_other(
     assert set(project.account.workflows()) == {prod_names["workflow_name"]}
     assert prod.preview(expect_no_changes=True).ok and prod.refresh(expect_no_changes=True).ok
     assert prod.destroy().ok
-    assert project.account.workflows() == {} and project.account.scripts() == set()
+    assert project.account.is_empty()
 
 
 def test_workflow_and_host_renamed_together_keep_the_live_workflow(

@@ -68,7 +68,7 @@ def test_import_option_takes_over_live_objects_without_changing_them(
     project.edit(f', opts=pulumi.ResourceOptions(import_="{script_id}")', "")
     assert stack.preview(expect_no_changes=True).ok
     assert stack.destroy().ok
-    assert account.workflows() == {} and account.scripts() == set()
+    assert account.is_empty()
 
 
 def test_import_of_an_object_that_differs_from_the_program_is_refused_with_the_keys(
@@ -245,4 +245,4 @@ def test_stack_export_and_import_carry_the_state(copy_example: Callable[[str], P
     assert fresh.preview(expect_no_changes=True).ok
     assert fresh.refresh(expect_no_changes=True).ok
     assert fresh.destroy().ok
-    assert project.account.workflows() == {} and project.account.scripts() == set()
+    assert project.account.is_empty()

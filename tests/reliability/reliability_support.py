@@ -46,11 +46,6 @@ def new_project(name: str, tmp_path: Path, server: CloudflareLocalServer, accoun
     return copy_project(name, tmp_path, Account(server, account_id))
 
 
-def stack_of(project: Project, api_base: str | None = None) -> Stack:
-    """The project's `dev` stack; `api_base` sends the provider elsewhere (a `CutProxy`), state stays put."""
-    return project.stack(api_base=api_base)
-
-
 def state_ids(stack: Stack) -> dict[str, str]:
     """Logical name -> id of every Cloudflare resource in the checkpoint (`stack export`)."""
     resources = stack.export()["deployment"].get("resources") or []

@@ -25,7 +25,6 @@ from reliability_support import (
     assert_account,
     new_project,
     owned,
-    stack_of,
     state_ids,
 )
 
@@ -94,14 +93,14 @@ def test_api_dies_mid_up_and_the_next_up_finishes(
 
     with CutProxy(server) as proxy:
         proxy.cut_at(cut.method, cut.path, deliver_reply=cut.deliver_reply)
-        first = stack_of(project, proxy.api_base).up()
+        first = project.stack(api_base=proxy.api_base).up()
     assert proxy.tripped.is_set(), f"the up never sent {cut.method} {cut.path}:\n{first.stdout}"
     assert not server.running()
     assert first.exit_code != 0, first.stdout
     assert "could not reach the Cloudflare API" in first.error, first.error
     assert "gave up after" in first.error, first.error
 
-    stack = stack_of(project)  # straight to the server from now on
+    stack = project.stack()  # straight to the server from now on
     kept = state_ids(stack)
     assert set(kept) == cut.in_state, f"the state must keep exactly the steps that completed: {kept}"
     server.restart()

@@ -19,7 +19,6 @@ from reliability_support import (
     assert_account,
     mutations,
     new_project,
-    stack_of,
     state_ids,
 )
 
@@ -36,7 +35,7 @@ def test_check_failure_uploads_nothing_and_keeps_what_succeeded(
         '"ORDERS": processor.bindings["ORDERS"],',
         '"ORDERS": processor.bindings["ORDERS"], "AUDIT": Workflow("audit", class_name="AuditWorkflow"),',
     )
-    stack = stack_of(project)
+    stack = project.stack()
 
     # With its preview, `up` stops at the check: not a single API call.
     mark = account.mark()
@@ -90,7 +89,7 @@ def test_taken_workflow_name_is_refused_untouched_and_the_fixed_up_finishes(
         f"/workflows/{QS_WORKFLOW}", json={"class_name": "OrderWorkflow", "script_name": "squatter"}
     ).raise_for_status()
     theirs = account.workflows()[QS_WORKFLOW]
-    stack = stack_of(project)
+    stack = project.stack()
 
     mark = account.mark()
     refused = stack.up()

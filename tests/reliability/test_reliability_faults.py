@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import assert_account, injected_faults, new_project, owned, stack_of
+from reliability_support import assert_account, injected_faults, new_project, owned
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -20,7 +20,7 @@ def test_up_under_injected_faults_converges(
 ) -> None:
     server = fresh_cloudflare_local
     project = new_project(example, tmp_path, server, account_id)
-    stack = stack_of(project)
+    stack = project.stack()
 
     # Every fault kind; Retry-After 0 and 0.2 s slow replies only keep the suite quick.
     server.set_faults(0.3, seed, slow_seconds=0.2, retry_after=0)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import QS_API, QS_PROCESSOR, QS_WORKFLOW, assert_account, new_project, stack_of
+from reliability_support import QS_API, QS_PROCESSOR, QS_WORKFLOW, assert_account, new_project
 
 
 @pytest.mark.parametrize("crash", [False, True], ids=["graceful", "sigkill"])
@@ -19,7 +19,7 @@ def test_restart_between_operations_loses_nothing(
     server = fresh_cloudflare_local
     project = new_project("quickstart", tmp_path, server, account_id)
     account = project.account
-    stack = stack_of(project)
+    stack = project.stack()
     up = stack.up()
     assert up.ok, up.stdout
     before = account.workflows()[QS_WORKFLOW]

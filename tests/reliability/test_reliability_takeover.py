@@ -19,7 +19,6 @@ from reliability_support import (
     SilentTakeover,
     mutations,
     new_project,
-    stack_of,
     state_ids,
 )
 
@@ -32,7 +31,7 @@ def test_same_name_replacement_never_deletes_the_live_worker(
     entrypoint = '    entrypoint="src/order-api.mjs",\n'
     replace_on_bindings = '    opts=pulumi.ResourceOptions(replace_on_changes=["bindings"]),\n'
     project.edit(entrypoint, entrypoint + replace_on_bindings)
-    stack = stack_of(project)
+    stack = project.stack()
     assert stack.up().ok
 
     stack.config_set("storeName", "night store")  # a binding change: now a replacement under the same name
@@ -57,7 +56,7 @@ def test_an_independent_state_of_the_same_stack_never_takes_over_its_scripts(
     theirs = new_project("quickstart", tmp_path / "theirs", cloudflare_local, account_id)
     ours = new_project("quickstart", tmp_path / "ours", cloudflare_local, account_id)
     account = theirs.account
-    their_stack, our_stack = stack_of(theirs), stack_of(ours)
+    their_stack, our_stack = theirs.stack(), ours.stack()
     assert their_stack.up().ok
 
     mark = account.mark()
