@@ -15,11 +15,11 @@ from pulumi_cloudflare_workflows import Worker, Workflow
 
 orders = Workflow("orders", class_name="OrderWorkflow", limits={"steps": 50})
 
-processor = Worker("order-processor", entrypoint="src/order-processor.mjs", bindings={"ORDERS": orders})
+processor = Worker("order-processor", entrypoint="workers/order-processor.mjs", bindings={"ORDERS": orders})
 
 api = Worker(
     "order-api",
-    entrypoint="src/order-api.mjs",
+    entrypoint="workers/order-api.mjs",
     bindings={
         "ORDERS": processor.bindings["ORDERS"],
         "STORE_NAME": pulumi.Config().get("storeName") or "demo store",

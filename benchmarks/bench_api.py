@@ -11,8 +11,9 @@ from functools import partial
 
 import httpx
 from cloudflare_local.process import CloudflareLocalServer
+from sample_scripts import HOST_V1
 
-from .common import HOST_SCRIPT, TOKEN, Section
+from .common import TOKEN, Section
 
 N_GET = 200
 N_UPLOAD = 50
@@ -46,7 +47,7 @@ def run() -> Section:
             base_url=server.api_base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
         ) as client,
     ):
-        upload(client, account_id, "bench-host", HOST_SCRIPT).raise_for_status()
+        upload(client, account_id, "bench-host", HOST_V1).raise_for_status()
         client.put(
             f"/accounts/{account_id}/workflows/bench-orders",
             json={"class_name": "OrderWorkflow", "script_name": "bench-host"},

@@ -18,8 +18,9 @@ from pulumi.dynamic.config import Config
 from pulumi_cloudflare_workflows_provider.base import CloudflareProvider
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+from sample_scripts import HOST_V1, HOST_V2
 
-from .common import HOST_SCRIPT, HOST_SCRIPT_V2, TOKEN, Section
+from .common import TOKEN, Section
 
 RATES = (0.0, 0.1, 0.3)
 SEEDS = (1, 2, 3)
@@ -29,7 +30,8 @@ P = TypeVar("P", bound=CloudflareProvider)
 
 
 def configured(provider: P, server: CloudflareLocalServer) -> P:
-    """What the dynamic-provider server does once per process (tests/provider/conftest.py does the same)."""
+    """What the dynamic-provider server does once per process (`configured` in tests/provider/support.py
+    does the same)."""
     config = {"cloudflare:apiToken": TOKEN, "cloudflare:baseUrl": server.api_base}
     provider.configure(ConfigureRequest(Config(config, "bench")))
     return provider
@@ -48,7 +50,7 @@ def cycle(worker_p: WorkerProvider, workflow_p: WorkflowProvider, account_id: st
             {
                 "account_id": account_id,
                 "name": "host",
-                "script": HOST_SCRIPT,
+                "script": HOST_V1,
                 "bindings": hosted("OrderWorkflow"),
             },
         ).inputs
@@ -66,7 +68,7 @@ def cycle(worker_p: WorkerProvider, workflow_p: WorkflowProvider, account_id: st
 
     new_worker = dict(
         worker_p.check(
-            worker_in, {**worker_in, "script": HOST_SCRIPT_V2, "bindings": hosted("OrderWorkflowV2")}
+            worker_in, {**worker_in, "script": HOST_V2, "bindings": hosted("OrderWorkflowV2")}
         ).inputs
         or {}
     )
@@ -135,12 +137,11 @@ def run() -> Section:
             "s",
             [r["seconds"] for r in done],
         )
-        section.figure(
+        section.counts(
             f"faults.rate_{rate:g}.requests",
             f"API requests sent in one cycle (every attempt counts), {label}",
             "requests",
-            [float(r["requests"]) for r in done],
-            digits=0,
+            [r["requests"] for r in done],
         )
         section.fact(
             f"faults.rate_{rate:g}.succeeded",

@@ -94,12 +94,11 @@ def run() -> Section:
             "s",
             [d["seconds"] for d in done],
         )
-        section.figure(
+        section.counts(
             f"engine.{key}.api_requests",
             f"Cloudflare API requests (/client/v4) made during {what}",
             "requests",
-            [float(d["api_requests"]) for d in done],
-            digits=0,
+            [d["api_requests"] for d in done],
         )
     fresh = [r["preview_fresh"] for r in runs if "preview_fresh" in r]
     section.fact(

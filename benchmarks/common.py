@@ -1,4 +1,5 @@
-"""What every benchmark section shares: figures, facts, summary statistics, the machine, fixtures."""
+"""What every benchmark section shares: figures, facts, summary statistics, the machine. (The Worker scripts
+the sections deploy are the tests' own, from `sample_scripts`.)"""
 
 from __future__ import annotations
 
@@ -15,23 +16,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
-
-HOST_SCRIPT = """import { WorkflowEntrypoint } from "cloudflare:workers";
-export class OrderWorkflow extends WorkflowEntrypoint {
-  async run(event, step) { return await step.do("one", async () => 1); }
-}
-export default { async fetch() { return new Response("v1"); } };
-"""
-
-HOST_SCRIPT_V2 = """import { WorkflowEntrypoint } from "cloudflare:workers";
-export class OrderWorkflow extends WorkflowEntrypoint {
-  async run(event, step) { return await step.do("one", async () => 1); }
-}
-export class OrderWorkflowV2 extends WorkflowEntrypoint {
-  async run(event, step) { return await step.do("two", async () => 2); }
-}
-export default { async fetch() { return new Response("v2"); } };
-"""
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -96,6 +80,10 @@ class Section:
         fig = Figure(*args, **kwargs)
         self.figures.append(fig)
         return fig
+
+    def counts(self, name: str, what: str, unit: str, counts: list[int]) -> Figure:
+        """A figure of whole numbers (requests counted per run): no decimals."""
+        return self.figure(name, what, unit, [float(c) for c in counts], digits=0)
 
     def fact(self, name: str, what: str, value: Any) -> None:
         self.facts.append(Fact(name, what, value))

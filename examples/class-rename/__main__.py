@@ -17,7 +17,7 @@ config = pulumi.Config()
 workflow_class = config.get("workflowClass") or "OrderWorkflow"
 
 orders = Workflow("orders", class_name=workflow_class)
-worker = Worker("orders-host", entrypoint="src/worker.mjs", bindings={"ORDERS": orders})
+worker = Worker("orders-host", entrypoint="workers/worker.mjs", bindings={"ORDERS": orders})
 
 pulumi.export("workflow_name", orders.workflow_name)
 pulumi.export("class_name", orders.class_name)

@@ -10,8 +10,10 @@ from pulumi_cloudflare_workflows import Worker, Workflow
 
 reports = Workflow("reports", class_name="ReportWorkflow")
 
-host = Worker("report-host", entrypoint="src/host.mjs", bindings={"REPORTS": reports})
-client = Worker("report-client", entrypoint="src/client.mjs", bindings={"REPORTS": host.bindings["REPORTS"]})
+host = Worker("report-host", entrypoint="workers/host.mjs", bindings={"REPORTS": reports})
+client = Worker(
+    "report-client", entrypoint="workers/client.mjs", bindings={"REPORTS": host.bindings["REPORTS"]}
+)
 
 pulumi.export("host", host.name)
 pulumi.export("client", client.name)

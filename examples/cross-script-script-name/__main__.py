@@ -13,8 +13,8 @@ host_name = f"cfwf-invoice-host-{pulumi.get_stack()}".lower()[:63]
 
 invoices = Workflow("invoices", class_name="InvoiceWorkflow", script_name=host_name)
 
-client = Worker("invoice-client", entrypoint="src/client.mjs", bindings={"INVOICES": invoices})
-host = Worker("invoice-host", name=host_name, entrypoint="src/host.mjs", bindings={"INVOICES": invoices})
+client = Worker("invoice-client", entrypoint="workers/client.mjs", bindings={"INVOICES": invoices})
+host = Worker("invoice-host", name=host_name, entrypoint="workers/host.mjs", bindings={"INVOICES": invoices})
 
 pulumi.export("host", host.name)
 pulumi.export("client", client.name)

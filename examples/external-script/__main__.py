@@ -12,7 +12,7 @@ host_script = pulumi.Config().get("hostScript") or f"cfwf-billing-host-{pulumi.g
 
 billing = Workflow("billing", class_name="BillingWorkflow", script_name=host_script)
 
-client = Worker("billing-client", entrypoint="src/client.mjs", bindings={"BILLING": billing})
+client = Worker("billing-client", entrypoint="workers/client.mjs", bindings={"BILLING": billing})
 
 pulumi.export("workflow_name", billing.workflow_name)
 pulumi.export("workflow_id", billing.workflow_id)

@@ -10,7 +10,7 @@ from pulumi_cloudflare_workflows import Worker, Workflow
 # The stable identifier "MyWorkflow" is also the (valid JavaScript) class name.
 workflow = Workflow("MyWorkflow")
 
-worker = Worker("my-worker", entrypoint="src/worker.mjs", bindings={"MY_WORKFLOW": workflow})
+worker = Worker("my-worker", entrypoint="workers/worker.mjs", bindings={"MY_WORKFLOW": workflow})
 
 pulumi.export("script_name", worker.name)
 pulumi.export("workflow_name", workflow.workflow_name)

@@ -33,7 +33,7 @@ greeter = cloudflare.WorkersScript(
     "greeter",
     account_id=account_id,
     script_name=f"{prefix}-greeter",
-    content=Path("src/greeter.mjs").read_text(encoding="utf-8"),
+    content=Path("workers/greeter.mjs").read_text(encoding="utf-8"),
     main_module="greeter.mjs",
     compatibility_date=DEFAULT_COMPATIBILITY_DATE,
 )
@@ -42,7 +42,7 @@ ingest = Workflow("ingest", class_name="IngestWorkflow")
 
 api = Worker(
     "api",
-    entrypoint="src/worker.mjs",
+    entrypoint="workers/worker.mjs",
     bindings={
         "CACHE": cache,
         "UPLOADS": uploads,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -86,7 +87,7 @@ Route = tuple[str, Sequence[str], Handler]
 
 
 def page(items: list[T], page_number: int, per_page: int) -> tuple[list[T], dict[str, Any]]:
-    """Page-number pagination (reference 2.3): past the last page the result is empty, never an error."""
+    """Page-number pagination as Cloudflare's list endpoints do it: past the last page, an empty result."""
     total = len(items)
     start = (page_number - 1) * per_page
     chunk = items[start : start + per_page]
@@ -98,6 +99,20 @@ def page(items: list[T], page_number: int, per_page: int) -> tuple[list[T], dict
         "total_pages": max(1, math.ceil(total / per_page)) if per_page else 1,
     }
     return chunk, info
+
+
+def checked(param: str, check: Callable[[str], None]) -> Callable[[Handler], Handler]:
+    """A route decorator: validate the URL parameter `param` with `check` before the handler runs."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def wrapped(call: Call, **kwargs: str) -> Reply:
+            check(kwargs[param])
+            return handler(call, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def encode_cursor(offset: int) -> str:

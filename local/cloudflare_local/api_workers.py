@@ -1,15 +1,18 @@
-"""Workers endpoints: scripts, versions, deployments, settings, and the extras wrangler calls (4.1)."""
+"""Workers endpoints: scripts, versions, deployments, settings, and the extras wrangler calls.
+
+The extras (services, subdomain, secrets, schedules) are outside cloudflare-workflows-openapi.json:
+`wrangler deploy` calls them, so they answer in the shape wrangler reads.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
 
 from werkzeug.wrappers import Response
 
 from cloudflare_local import errors, views
-from cloudflare_local.api import Call, Reply, Route
+from cloudflare_local.api import Call, Reply, Route, checked
 from cloudflare_local.models import Upload
 from cloudflare_local.multipart import parse_settings, parse_upload
 from cloudflare_local.validation import check_script_name
@@ -220,20 +223,8 @@ def put_schedules(call: Call, script_name: str) -> Reply:
     return Reply({"schedules": call.account.set_schedules(script_name, body).schedules})
 
 
-def _name_checked(handler: Any) -> Any:
-    """Validate the script name in the URL before the handler runs."""
-
-    def wrapped(call: Call, script_name: str, **kwargs: Any) -> Reply:
-        check_script_name(script_name)
-        result: Reply = handler(call, script_name, **kwargs)
-        return result
-
-    wrapped.__name__ = handler.__name__
-    return wrapped
-
-
 def routes() -> list[Route]:
-    s = _name_checked
+    s = checked("script_name", check_script_name)
     return [
         ("/accounts/<account_id>/workers/scripts", ["GET"], list_scripts),
         (SCRIPT, ["PUT"], s(put_script)),

@@ -1,12 +1,15 @@
-"""Workflows endpoints (reference section 5): workflows, versions, instances, status changes, events."""
+"""Workflows endpoints: workflows, versions, instances, status changes, events.
+
+https://developers.cloudflare.com/api/resources/workflows/ documents them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cloudflare_local import errors, views
-from cloudflare_local.api import Call, Reply, Route, decode_cursor, encode_cursor, page
-from cloudflare_local.models import INSTANCE_STATUSES, now
+from cloudflare_local.api import Call, Reply, Route, checked, decode_cursor, encode_cursor, page
+from cloudflare_local.models import INSTANCE_STATUSES, TERMINAL_STATUSES, now
 from cloudflare_local.validation import check_event_type, check_instance_id, check_workflow_name
 
 WF = "/accounts/<account_id>/workflows/<workflow_name>"
@@ -102,7 +105,7 @@ def batch_terminate(call: Call, workflow_name: str) -> Reply:
     terminated = 0
     for instance_id in body:
         instance = call.account.get_instance(workflow_name, instance_id)
-        if instance.status not in ("errored", "terminated", "complete"):
+        if instance.status not in TERMINAL_STATUSES:
             call.account.change_instance_status(workflow_name, instance_id, "terminate")
             terminated += 1
     return Reply({"status": "ok", "instancesTerminated": terminated})
@@ -158,20 +161,8 @@ def patch_settings(call: Call) -> Reply:
     return Reply(call.account.patch_workflow_settings(body))
 
 
-def _name_checked(handler: Any) -> Any:
-    """Validate the workflow name in the URL before the handler runs."""
-
-    def wrapped(call: Call, workflow_name: str, **kwargs: Any) -> Reply:
-        check_workflow_name(workflow_name)
-        result: Reply = handler(call, workflow_name, **kwargs)
-        return result
-
-    wrapped.__name__ = handler.__name__
-    return wrapped
-
-
 def routes() -> list[Route]:
-    w = _name_checked
+    w = checked("workflow_name", check_workflow_name)
     return [
         ("/accounts/<account_id>/workflows", ["GET"], list_workflows),
         ("/accounts/<account_id>/workflows/settings", ["GET"], get_settings),

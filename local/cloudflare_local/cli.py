@@ -1,4 +1,8 @@
-"""`cloudflare-local serve ...`: the command line (names fixed by design.md)."""
+"""`cloudflare-local serve ...`: the command line.
+
+The flag names are an interface: `process.CloudflareLocalServer`, the test fixtures and
+docs/cloudflare-local.md all pass them, so a rename has to change those too.
+"""
 
 from __future__ import annotations
 

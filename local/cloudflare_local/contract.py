@@ -1,9 +1,15 @@
-"""Check API traffic against Cloudflare's OpenAPI document (reference section 9.3), for tests.
+"""Check API traffic against Cloudflare's OpenAPI document, for tests.
+
+The document is cloudflare-workflows-openapi.json next to this file: the Workers-script and Workflows
+paths of Cloudflare's published schema (https://github.com/cloudflare/api-schemas), with each
+operation's provenance in its `x-source`.
 
 - Responses are validated strictly against the operation's declared response for that status.
 - Requests the server accepted (2xx) are validated leniently: parameters and body, never the security
-  rule (spec bug section 8 #1), against a copy patched where real clients and the spec disagree
-  (section 8 #2 `params` is any JSON, #3 a D1 binding may carry `id` instead of `database_id`).
+  rule (the Workflows operations require `api_email`, `api_key` and `api_token` together in one
+  requirement, which no real request satisfies), against a copy patched where real clients and the spec
+  disagree: the spec types an instance's `params` as a string, while the SDK and wrangler send any JSON
+  value; and it requires a D1 binding's `database_id`, while its deprecated `id` is still sent instead.
   A request that got a 4xx is not validated: tests send invalid requests on purpose.
 - Statuses an operation does not declare (401/403 auth, 429/5xx faults) and endpoints outside the data
   file (services, subdomain, secrets, schedules...) get the generic envelope check instead.
@@ -47,7 +53,7 @@ def patched_spec(raw: dict[str, Any]) -> dict[str, Any]:
         instances["requestBody"]["content"]["application/json"]["schema"],
         batch["requestBody"]["content"]["application/json"]["schema"]["items"],
     ):
-        schema["properties"]["params"] = {"description": "any JSON (section 8 #2)"}
+        schema["properties"]["params"] = {"description": "any JSON value, as clients send it"}
     d1 = spec["components"]["schemas"]["workers_binding_kind_d1"]
     d1["required"] = ["name", "type"]
     return spec

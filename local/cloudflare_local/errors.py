@@ -1,12 +1,15 @@
 """Model-level errors carrying Cloudflare's error code and HTTP status (rendered by the HTTP layer).
 
-Codes Cloudflare documents are used where the reference names one; codes 10250-10259 are ours, for
-conditions the reference gives no code for. docs/cloudflare-local.md lists every code.
+Where Cloudflare has a code for a condition, that code is used; codes 10250-10259 are ours, for
+conditions no public source gives a code for. docs/cloudflare-local.md lists every code.
 """
 
 from __future__ import annotations
 
-# Cloudflare's codes (reference/cloudflare-api.md section 6, plus the general API routing codes).
+# Cloudflare's codes. 10001-10021 are among the `x-cfLinkErrors` of the Workers script schemas in
+# Cloudflare's OpenAPI document (https://github.com/cloudflare/api-schemas); wrangler itself tests for
+# 10007 (Worker not found) and 10200 (workflow not found); 7000-7003 and 10000 are the API gateway's
+# routing and authentication codes, 971 its rate limit.
 AUTHENTICATION_ERROR = 10000
 UNSUPPORTED_CONTENT_TYPE = 10001
 INTERNAL_ERROR = 10002

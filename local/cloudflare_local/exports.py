@@ -1,7 +1,8 @@
 """The names an ES module exports, as Cloudflare reads them to refuse a Workflow whose class the script does
 not export: the project's one reader, `pulumi_cloudflare_workflows_provider.exports` (a real JavaScript
 parser), so the provider's preflight and this stand-in never disagree on an export form. It is the only
-thing cloudflare-local imports from the product: a pure function with no Cloudflare or Pulumi in it.
+thing the server imports from the product: a pure function with no Cloudflare or Pulumi in it (the harness
+that starts the server, process.py, also takes the clients' environment-variable names from the provider).
 """
 
 from __future__ import annotations

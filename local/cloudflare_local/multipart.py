@@ -1,4 +1,8 @@
-"""Parse script-upload bodies the way Cloudflare accepts them (reference section 3.2).
+"""Parse script-upload bodies the way Cloudflare accepts them.
+
+An upload is multipart/form-data: a `metadata` JSON part and one part per module
+(https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/), or a raw
+`application/javascript` body for a service worker.
 
 Parts are found by name, never by order or content type: wrangler sends the `metadata` part with no
 Content-Type at all. `email`'s parser keeps every part's raw bytes, which werkzeug's form parser does not

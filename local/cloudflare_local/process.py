@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from pulumi_cloudflare_workflows_provider.config import ACCOUNT_ID_ENV, BASE_URL_ENV, TOKEN_ENV
 
 _LIVE: weakref.WeakSet[CloudflareLocalServer] = weakref.WeakSet()
 
@@ -97,7 +98,7 @@ class CloudflareLocalServer:
 
     @property
     def api_base(self) -> str:
-        """What CLOUDFLARE_API_BASE_URL should be set to."""
+        """What the API base URL variable (CLOUDFLARE_API_BASE_URL) should be set to."""
         return f"{self.url}/client/v4"
 
     @property
@@ -109,9 +110,9 @@ class CloudflareLocalServer:
 
     def env(self, account_id: str) -> dict[str, str]:
         """The environment variables wrangler and the provider read to use this server."""
-        out = {"CLOUDFLARE_API_BASE_URL": self.api_base, "CLOUDFLARE_ACCOUNT_ID": account_id}
+        out = {BASE_URL_ENV: self.api_base, ACCOUNT_ID_ENV: account_id}
         if self.token:
-            out["CLOUDFLARE_API_TOKEN"] = self.token
+            out[TOKEN_ENV] = self.token
         return out
 
     # -- lifecycle -------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""Cloudflare's naming rules (reference section 2.4), raised as the API's errors."""
+"""Cloudflare's naming rules, raised as the API's errors.
+
+Workflow names, instance ids and event types follow the path-parameter schemas of the Workflows API
+(cloudflare-workflows-openapi.json: pattern `^[a-zA-Z0-9_][a-zA-Z0-9-_]*$`, at most 64, 271 and 100
+characters); a script name must also be a workers.dev DNS label.
+"""
 
 from __future__ import annotations
 

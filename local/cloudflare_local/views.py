@@ -1,4 +1,7 @@
-"""Model objects rendered as the `result` shapes of Cloudflare's API (reference sections 3-5).
+"""Model objects rendered as the `result` shapes of Cloudflare's API.
+
+The shapes are those cloudflare-workflows-openapi.json (next to this file) declares, checked against it by
+`contract.py` in the tests, plus the fields wrangler reads that the document leaves out.
 
 Secret values are write-only: a `secret_text` binding comes back without its `text`, as on Cloudflare.
 """
@@ -29,6 +32,14 @@ def handlers(version: ScriptVersion) -> list[str]:
     return ["fetch"] if "default" in version.exports or version.body_part else []
 
 
+def _runtime(version: ScriptVersion) -> dict[str, Any]:
+    """The compatibility settings of a version (an unset date reads back as "")."""
+    return {
+        "compatibility_date": version.compatibility_date or "",
+        "compatibility_flags": version.compatibility_flags,
+    }
+
+
 def script(s: Script, version: ScriptVersion) -> dict[str, Any]:
     """workers_script-response."""
     return {
@@ -37,8 +48,7 @@ def script(s: Script, version: ScriptVersion) -> dict[str, Any]:
         "etag": s.etag,
         "created_on": s.created_on,
         "modified_on": s.modified_on,
-        "compatibility_date": version.compatibility_date or "",
-        "compatibility_flags": version.compatibility_flags,
+        **_runtime(version),
         "usage_model": s.usage_model,
         "handlers": handlers(version),
         "has_assets": False,
@@ -72,18 +82,13 @@ def script_settings(s: Script) -> dict[str, Any]:
 
 
 def settings(s: Script, version: ScriptVersion) -> dict[str, Any]:
-    """GET/PATCH settings: where bindings are read back."""
+    """GET/PATCH settings: the script-settings fields plus the deployed version's bindings and runtime."""
     out: dict[str, Any] = {
         "bindings": [binding(b) for b in version.bindings],
-        "compatibility_date": version.compatibility_date or "",
-        "compatibility_flags": version.compatibility_flags,
-        "logpush": s.logpush,
-        "tags": s.tags,
-        "tail_consumers": s.tail_consumers,
+        **_runtime(version),
+        **script_settings(s),
         "usage_model": s.usage_model,
     }
-    if s.observability is not None:
-        out["observability"] = s.observability
     if s.placement:
         out["placement"] = s.placement
     if s.limits:
@@ -109,11 +114,7 @@ def version(v: ScriptVersion) -> dict[str, Any]:
         "resources": {
             "bindings": [binding(b) for b in v.bindings],
             "script": {"etag": v.etag, "handlers": handlers(v), "last_deployed_from": v.source},
-            "script_runtime": {
-                "compatibility_date": v.compatibility_date or "",
-                "compatibility_flags": v.compatibility_flags,
-                "usage_model": "standard",
-            },
+            "script_runtime": {**_runtime(v), "usage_model": "standard"},
         },
         "startup_time_ms": 0,
     }
@@ -155,9 +156,9 @@ def service(s: Script) -> dict[str, Any]:
     }
 
 
-def workflow(w: Workflow, counts: dict[str, int]) -> dict[str, Any]:
-    """List/get Workflow object (with instance counts per status)."""
-    out: dict[str, Any] = {
+def _workflow_fields(w: Workflow) -> dict[str, Any]:
+    """What every Workflow result carries."""
+    return {
         "id": w.id,
         "name": w.name,
         "class_name": w.class_name,
@@ -165,6 +166,13 @@ def workflow(w: Workflow, counts: dict[str, int]) -> dict[str, Any]:
         "created_on": w.created_on,
         "modified_on": w.modified_on,
         "triggered_on": w.triggered_on,
+    }
+
+
+def workflow(w: Workflow, counts: dict[str, int]) -> dict[str, Any]:
+    """List/get Workflow object (with instance counts per status)."""
+    out: dict[str, Any] = {
+        **_workflow_fields(w),
         "instances": {status: counts[status] for status in sorted(counts)},
     }
     if w.schedules:
@@ -175,13 +183,7 @@ def workflow(w: Workflow, counts: dict[str, int]) -> dict[str, Any]:
 def workflow_put(w: Workflow) -> dict[str, Any]:
     """PUT /workflows/{name} result: no instance counts, plus version and state fields."""
     return {
-        "id": w.id,
-        "name": w.name,
-        "class_name": w.class_name,
-        "script_name": w.script_name,
-        "created_on": w.created_on,
-        "modified_on": w.modified_on,
-        "triggered_on": w.triggered_on,
+        **_workflow_fields(w),
         "version_id": w.version_id,
         "is_deleted": 0,
         "terminator_running": 0,
@@ -204,6 +206,7 @@ def workflow_version(v: WorkflowVersion) -> dict[str, Any]:
 
 
 def instance_created(i: Instance) -> dict[str, Any]:
+    """POST .../instances (and each item of a batch)."""
     return {
         "id": i.id,
         "workflow_id": i.workflow_id,
@@ -214,16 +217,13 @@ def instance_created(i: Instance) -> dict[str, Any]:
 
 
 def instance_item(i: Instance) -> dict[str, Any]:
+    """GET .../instances: what creation returns, plus the timestamps."""
     return {
-        "id": i.id,
-        "workflow_id": i.workflow_id,
-        "version_id": i.version_id,
-        "status": i.status,
+        **instance_created(i),
         "created_on": i.created_on,
         "modified_on": i.modified_on,
         "started_on": i.started_on,
         "ended_on": i.ended_on,
-        "trigger_source": i.trigger_source,
     }
 
 

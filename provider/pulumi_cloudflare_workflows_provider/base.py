@@ -1,9 +1,9 @@
 """What both providers share: configuration, the lazily built client, pickling by reference, logging.
 
 A provider object is pickled into every resource's ``__provider`` by ``serialize_provider``. It pickles as
-``(ProviderClass, ())`` only: a constant, ~100-byte string that names the class by module path, so the code
-that runs is always the code on disk, state never holds a token, and a change of settings never shows up as a
-diff. After unpickling, ``__init__`` runs again; ``configure()`` (called once per process by the
+``(ProviderClass, ())`` only: a constant string of about 110 characters that names the class by module path,
+so the code that runs is always the code on disk, state never holds a token, and a change of settings never
+shows up as a diff. After unpickling, ``__init__`` runs again; ``configure()`` (called once per process by the
 dynamic-provider server) fills in the token and base URL; the httpx client is built on first use under a lock,
 because the server runs up to four calls at once on one shared instance.
 """
@@ -11,53 +11,47 @@ because the server runs up to four calls at once on one shared instance.
 from __future__ import annotations
 
 import functools
-import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from pulumi.dynamic import ConfigureRequest, CreateResult, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, CreateResult, DiffResult, ResourceProvider
 
+from . import rules
 from .cloudflare.client import CloudflareClient, RetryPolicy
 from .cloudflare.errors import CloudflareError, ConflictError, NotFoundError
 from .config import ProviderSettings, resolve_settings
+from .diagnostics import print_error
 from .handover import record_handover
+from .plan import Kind, derived_name_change
+from .rules import Failure
 
-__all__ = ["CloudflareProvider", "log_warning", "reported"]
+__all__ = ["CloudflareProvider", "reported"]
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def reported(method: Method) -> Method:
-    """Prints a failure's first line (what failed, what to do) on stderr before the exception leaves.
-
-    The dynamic-provider server hands the engine ``traceback.format_exc()``, so the resource's diagnostic
-    starts with a Python traceback and the message comes last. The provider's stderr is shown first in the
-    update's diagnostics, so this line is what the user reads first.
-    """
+    """Prints a failure's first line (what failed, what to do) on stderr before the exception leaves, so it is
+    what the user reads first (:mod:`.diagnostics`)."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, **kwargs)
         except CloudflareError as exc:
-            print(f"error: {exc.summary}", file=sys.stderr, flush=True)
-            if exc.details:
-                print(f"  {exc.details}", file=sys.stderr, flush=True)
+            print_error(exc.summary, exc.details)
             raise
 
     return wrapper  # type: ignore[return-value]
 
 
-def log_warning(message: str) -> None:
-    """A warning line the engine shows for this resource's step (provider stderr passes through)."""
-    print(f"warning: {message}", file=sys.stderr, flush=True)
-
-
 class CloudflareProvider(ResourceProvider):
-    """Base of the Worker and Workflow providers."""
+    """Base of the Worker and Workflow providers: the client, configuration, ``diff`` and the outputs."""
 
     serialize_as_secret_always = False
+    kind: ClassVar[Kind]
+    """The resource type's shape (inputs, identity, computed outputs); each provider sets its own."""
 
     def __init__(self, *, retry: RetryPolicy | None = None, timeout: float | None = None) -> None:
         super().__init__()
@@ -100,12 +94,39 @@ class CloudflareProvider(ResourceProvider):
                 )
             return self._client
 
+    def identity_failures(
+        self,
+        olds: Mapping[str, Any],
+        props: Mapping[str, Any],
+        name_key: str,
+        validate_name: Callable[[Any], list[Failure]],
+    ) -> list[Failure]:
+        """``check``'s first rules for both types: the account id, the name, and a derived name that must not
+        change under an existing resource (:func:`plan.derived_name_change`)."""
+        failures = rules.validate_account_id(props["account_id"]) + validate_name(props[name_key])
+        renamed = derived_name_change(olds or {}, props, name_key)
+        if renamed:
+            failures.append((name_key, renamed))
+        return failures
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        result = self.kind.diff(olds, news)
+        if not result.has_changes:
+            return DiffResult(changes=False)
+        # A replacement the engine forces without an identity change (replace_on_changes) keeps the same
+        # Cloudflare name: create-before-delete would write over the live object, then delete it. So it
+        # deletes first; a replacement under a new name creates first (no gap).
+        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=not result.replaces)
+
+    def outputs(self, inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str, Any]:
+        """The state of one resource: its inputs and what Cloudflare computed."""
+        return self.kind.outputs(inputs, computed)
+
     def import_existing(
         self,
         kind: str,
         props: dict[str, Any],
         name: str,
-        changed_keys: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]],
     ) -> CreateResult:
         """``create`` for ``import_``: take the live object into state without changing it, as
         ``pulumi import`` does, and refuse (naming the keys) when it differs from the program."""
@@ -116,7 +137,7 @@ class CloudflareProvider(ResourceProvider):
                 f"nothing to import: {kind} {name!r} does not exist in account {account}",
                 hint="check the import id (<account_id>/<name>), or drop import_ to create it",
             )
-        changed = changed_keys(live.inputs, props)
+        changed = self.kind.diff(live.inputs, props).changed
         if changed:
             inputs = live.inputs
             raise ConflictError(

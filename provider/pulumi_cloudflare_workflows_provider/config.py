@@ -27,10 +27,34 @@ TIMEOUT_KEY = "cloudflare-workflows:requestTimeout"
 MAX_ATTEMPTS_KEY = "cloudflare-workflows:maxAttempts"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_ATTEMPTS = 6
+# The account id is the program's (the SDK resolves it), in this package's namespace: pulumi-cloudflare
+# rejects cloudflare:* keys it does not know, such as the legacy key.
+ACCOUNT_ID_KEY = "cloudflare-workflows:accountId"
+LEGACY_ACCOUNT_ID_KEY = "cloudflare:accountId"
+# wrangler's environment variables, the fallback for each setting.
 TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 BASE_URL_ENV = "CLOUDFLARE_API_BASE_URL"
+ACCOUNT_ID_ENV = "CLOUDFLARE_ACCOUNT_ID"
+# Where each setting comes from, as error hints say it.
+TOKEN_SOURCES = f"{TOKEN_KEY} or {TOKEN_ENV}"
+BASE_URL_SOURCES = f"{BASE_URL_KEY} or {BASE_URL_ENV}"
+ACCOUNT_ID_SOURCES = f"{ACCOUNT_ID_KEY} or {ACCOUNT_ID_ENV}"
 
-__all__ = ["BASE_URL_KEY", "DEFAULT_API_BASE", "TOKEN_KEY", "ProviderSettings", "resolve_settings"]
+__all__ = [
+    "ACCOUNT_ID_ENV",
+    "ACCOUNT_ID_KEY",
+    "ACCOUNT_ID_SOURCES",
+    "BASE_URL_ENV",
+    "BASE_URL_KEY",
+    "BASE_URL_SOURCES",
+    "DEFAULT_API_BASE",
+    "LEGACY_ACCOUNT_ID_KEY",
+    "TOKEN_ENV",
+    "TOKEN_KEY",
+    "TOKEN_SOURCES",
+    "ProviderSettings",
+    "resolve_settings",
+]
 
 
 @dataclass(frozen=True)

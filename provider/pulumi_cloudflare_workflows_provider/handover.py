@@ -6,7 +6,8 @@ same object: without this record that delete would remove what the new resource 
 every step of one deployment in one dynamic-provider process, and deletes of removed resources come after
 the creates, so a module-level record suffices: the old resource's ``delete`` sees the hand-over and leaves
 the object alone (with a warning). A deployment that dies between the two leaves the old resource in state,
-and the next deployment's delete runs in a new process: that narrow gap is documented (README, the rules).
+and the next deployment's delete runs in a new process: that narrow gap is documented (docs/sdk.md, the
+first rule).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Rules:
   of the full, un-cut ``{project}-{stack}-{stable_id}`` string is appended: deterministic, and two long ids
   that share a head still get different names.
 - Project and stack are part of every default, so two stacks of one project never collide on account-global
-  names (Alchemy's cross-stage collision, alchemy.md §6).
+  names (workflow and script names are unique per account, not per stack).
 - A Worker's ownership tag, ``pulumi-cfwf-owner-<16 hex>`` of ``{project}/{stack}/{stable_id}`` (no ``:``
   or ``,``, the separators of the script list filter ``?tags=tag:yes``), marks a script as this resource's,
   so a refused create can name an interrupted create of this stack as the likely cause.
@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-SCRIPT_NAME_MAX = 63
-WORKFLOW_NAME_MAX = 64
+from .rules import SCRIPT_NAME_MAX, WORKFLOW_NAME_MAX
+
 HASH_LEN = 8
 
 _SCRIPT_INVALID = re.compile(r"[^a-z0-9_-]+")
@@ -36,8 +36,6 @@ _DASHES = re.compile(r"-{2,}")
 
 __all__ = [
     "HASH_LEN",
-    "SCRIPT_NAME_MAX",
-    "WORKFLOW_NAME_MAX",
     "default_script_name",
     "default_workflow_name",
     "owner_tag",

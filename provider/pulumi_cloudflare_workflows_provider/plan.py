@@ -1,23 +1,23 @@
 """Planning (pure): input normalisation, diffs, replace decisions and class-rename plans.
 
 Nothing here talks to Cloudflare. ``check`` normalises with :func:`normalise_worker` /
-:func:`normalise_workflow`, ``diff`` compares old outputs with new checked inputs through
-:func:`diff_worker` / :func:`diff_workflow`.
+:func:`normalise_workflow`; ``diff`` compares old outputs with new checked inputs through the resource type's
+:class:`Kind` (:data:`WORKER`, :data:`WORKFLOW`), which also shapes the outputs.
 
-Diff contract (docs/architecture.md): no change after normalisation -> ``changes=False``; otherwise
-``changes=None`` with ``replaces`` = the identity keys that changed or are unknown, so the engine diffs old
-and new inputs itself and previews name the changed keys.
+Diff contract (docs/sdk.md, "Diff is exact and names the changed keys"): no change after normalisation ->
+``changes=False``; otherwise ``changes=None`` with ``replaces`` = the identity keys that changed or are
+unknown, so the engine diffs old and new inputs itself and previews name the changed keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi.output import Unknown
 
-from .rules import is_unknown
+from .rules import hosted_workflow_bindings, is_hosted, is_unknown
 
 DEFAULT_COMPATIBILITY_DATE = "2025-04-01"
 DEFAULT_MAIN_MODULE = "worker.mjs"
@@ -64,14 +64,17 @@ __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",
     "DEFAULT_MAIN_MODULE",
     "DERIVED_MARK",
+    "WORKER",
     "WORKER_COMPUTED",
     "WORKER_IDENTITY",
     "WORKER_INPUTS",
+    "WORKFLOW",
     "WORKFLOW_COMPUTED",
     "WORKFLOW_IDENTITY",
     "WORKFLOW_INPUTS",
     "ClassRename",
     "Diff",
+    "Kind",
     "bindings_from_wire",
     "bindings_to_wire",
     "class_renames",
@@ -140,12 +143,7 @@ def normalise_binding(name: str, body: Any, script_name: Any) -> Any:
     out = _drop_none(body)
     if out.get("name") == name:
         del out["name"]
-    if (
-        out.get("type") == "workflow"
-        and "script_name" in out
-        and not isinstance(script_name, Unknown)
-        and out["script_name"] == script_name
-    ):
+    if out.get("type") == "workflow" and "script_name" in out and is_hosted(out["script_name"], script_name):
         # A workflow bound by its own host: Cloudflare's default for a missing script_name is "this script".
         del out["script_name"]
     return out
@@ -219,13 +217,37 @@ def _diff(
 
 def diff_worker(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
     """Old Worker outputs vs new checked inputs. ``account_id`` and ``name`` changes replace the script."""
-    return _diff(normalise_worker(olds), normalise_worker(news), WORKER_INPUTS, WORKER_IDENTITY)
+    return WORKER.diff(olds, news)
 
 
 def diff_workflow(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
     """Old Workflow outputs vs new checked inputs. ``account_id`` and ``workflow_name`` changes replace it;
     ``class_name``, ``script_name`` and ``limits`` are updated in place (the workflow keeps its id)."""
-    return _diff(normalise_workflow(olds), normalise_workflow(news), WORKFLOW_INPUTS, WORKFLOW_IDENTITY)
+    return WORKFLOW.diff(olds, news)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One resource type's shape: its inputs, the keys that are its identity, the outputs Cloudflare computes,
+    and its normalisation. Both providers diff and build outputs through it, so the rule has one home."""
+
+    inputs: tuple[str, ...]
+    identity: tuple[str, ...]
+    computed: tuple[str, ...]
+    normalise: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+    def diff(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+        return _diff(self.normalise(olds), self.normalise(news), self.inputs, self.identity)
+
+    def outputs(self, inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str, Any]:
+        """What state holds: every input, then the computed keys."""
+        outs = {k: inputs.get(k) for k in self.inputs}
+        outs.update({k: computed.get(k) for k in self.computed})
+        return outs
+
+
+WORKER = Kind(WORKER_INPUTS, WORKER_IDENTITY, WORKER_COMPUTED, normalise_worker)
+WORKFLOW = Kind(WORKFLOW_INPUTS, WORKFLOW_IDENTITY, WORKFLOW_COMPUTED, normalise_workflow)
 
 
 # --- derived names ------------------------------------------------------------------------------------------
@@ -256,16 +278,9 @@ def derived_name_change(olds: Mapping[str, Any], news: Mapping[str, Any], key: s
 
 
 def hosted_workflows(bindings: Any, script_name: Any) -> dict[str, str]:
-    """``workflow_name -> class_name`` for the workflow bindings a script hosts
-    (no or own ``script_name``)."""
+    """``workflow_name -> class_name`` for the workflow bindings a script hosts (:func:`rules.is_hosted`)."""
     hosted: dict[str, str] = {}
-    if not isinstance(bindings, Mapping):
-        return hosted
-    for body in bindings.values():
-        if not isinstance(body, Mapping) or body.get("type") != "workflow":
-            continue
-        if body.get("script_name") not in (None, script_name):
-            continue
+    for _, body in hosted_workflow_bindings(bindings, script_name):
         wf, cls = body.get("workflow_name"), body.get("class_name")
         if isinstance(wf, str) and isinstance(cls, str):
             hosted[wf] = cls
@@ -305,17 +320,10 @@ def derived_hosted_names(old_bindings: Any, new_bindings: Any, script_name: Any)
     old binding named: where a logical rename without an alias would point the host."""
     old = hosted_workflows(old_bindings, script_name)
     found: dict[str, str] = {}
-    if not isinstance(new_bindings, Mapping):
-        return found
-    for body in new_bindings.values():
-        if (
-            isinstance(body, Mapping)
-            and body.get(DERIVED_MARK)
-            and body.get("script_name") in (None, script_name)
-        ):
-            wf, cls = body.get("workflow_name"), body.get("class_name")
-            if isinstance(wf, str) and isinstance(cls, str) and wf not in old:
-                found[wf] = cls
+    for _, body in hosted_workflow_bindings(new_bindings, script_name):
+        wf, cls = body.get("workflow_name"), body.get("class_name")
+        if body.get(DERIVED_MARK) and isinstance(wf, str) and isinstance(cls, str) and wf not in old:
+            found[wf] = cls
     return found
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pulumi.output import Unknown, contains_unknowns
 
+from .config import ACCOUNT_ID_ENV, ACCOUNT_ID_KEY
 from .exports import read_exports
 
 Failure = tuple[str, str]
@@ -82,7 +83,9 @@ JS_RESERVED = frozenset(
     ]
 )
 
-# Required keys per Cloudflare binding type (cloudflare-api.md §3.4). Types not listed only need `type`.
+# Required keys per Cloudflare binding type, from the `metadata.bindings` schema of the script upload
+# (https://developers.cloudflare.com/api/resources/workers/subresources/scripts/methods/update/).
+# Types not listed only need `type`.
 BINDING_REQUIRED: Mapping[str, tuple[str, ...]] = {
     "plain_text": ("text",),
     "secret_text": ("text",),
@@ -116,6 +119,8 @@ __all__ = [
     "SCRIPT_NAME_MAX",
     "WORKFLOW_NAME_MAX",
     "Failure",
+    "hosted_workflow_bindings",
+    "is_hosted",
     "is_js_class_name",
     "is_unknown",
     "missing_classes",
@@ -138,6 +143,25 @@ __all__ = [
 def is_unknown(value: Any) -> bool:
     """True when `value` is, or contains, a preview Unknown."""
     return isinstance(value, Unknown) or contains_unknowns(value)
+
+
+def is_hosted(target_script: Any, script_name: Any) -> bool:
+    """Whether a workflow binding whose ``script_name`` is `target_script` is hosted by the script
+    `script_name`: Cloudflare binds a workflow without ``script_name`` to the script that carries the binding.
+    An unknown target (a preview) is not taken as hosted here. The one home of this rule: the SDK's hosting,
+    the binding checks and the planning all ask it."""
+    return target_script is None or (not isinstance(target_script, Unknown) and target_script == script_name)
+
+
+def hosted_workflow_bindings(bindings: Any, script_name: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(binding name, body)`` of each workflow binding in `bindings` that script `script_name` hosts."""
+    if not isinstance(bindings, Mapping):
+        return
+    for name, body in bindings.items():
+        if not isinstance(body, Mapping) or body.get("type") != "workflow":
+            continue
+        if is_hosted(body.get("script_name"), script_name):
+            yield name, body
 
 
 def is_js_class_name(value: str) -> bool:
@@ -203,8 +227,8 @@ def validate_account_id(value: Any, prop: str = "account_id") -> list[Failure]:
         return [
             (
                 prop,
-                "account id is required: pass account_id=, or set `pulumi config set "
-                "cloudflare-workflows:accountId <id>` or the CLOUDFLARE_ACCOUNT_ID environment variable",
+                f"account id is required: pass account_id=, or set `pulumi config set {ACCOUNT_ID_KEY} <id>` "
+                f"or the {ACCOUNT_ID_ENV} environment variable",
             )
         ]
     if not ACCOUNT_ID_RE.match(value):
@@ -319,7 +343,7 @@ def _workflow_binding(prop: str, body: Mapping[str, Any], script_name: Any) -> l
     target = body.get("script_name")
     if target is not None:
         failures.extend(validate_script_name(target, f"{prop}.script_name"))
-    hosted = target is None or (not isinstance(target, Unknown) and target == script_name)
+    hosted = is_hosted(target, script_name)
     if body.get("class_name") is not None:
         failures.extend(validate_class_name(body["class_name"], f"{prop}.class_name"))
     elif hosted:
@@ -334,19 +358,14 @@ def validate_bindings(value: Any, *, script_name: Any = None, prop: str = "bindi
     if not isinstance(value, Mapping):
         return [(prop, "bindings must be a dict of binding name -> binding")]
     failures: list[Failure] = []
-    hosted: dict[str, tuple[str, Any]] = {}
     for name, body in value.items():
         if not isinstance(name, str):
             failures.append((prop, f"binding name {name!r} must be a string"))
             continue
         failures.extend(validate_binding(name, body, script_name=script_name))
-        if (
-            not isinstance(body, Mapping)
-            or body.get("type") != "workflow"
-            or is_unknown(body)
-            or body.get("script_name") not in (None, script_name)
-            or not isinstance(body.get("workflow_name"), str)
-        ):
+    hosted: dict[str, tuple[str, Any]] = {}
+    for name, body in hosted_workflow_bindings(value, script_name):
+        if not isinstance(name, str) or is_unknown(body) or not isinstance(body.get("workflow_name"), str):
             continue
         wf_name, cls = body["workflow_name"], body.get("class_name")
         seen = hosted.setdefault(wf_name, (name, cls))

@@ -10,7 +10,10 @@ Lifecycle (id = script name):
   ``metadata`` + module, with the ownership tag in ``tags``).
 - ``update``: upload.
 - ``read``: GET settings and content; report drift as new inputs; a missing script reads as gone.
-- ``delete``: DELETE without ``force``; a 404 means already gone.
+- ``delete``: DELETE without ``force``, tolerating not-found; leaves alone a script another resource of this
+  update took over, and the host of a workflow kept from deletion.
+
+The rules these steps implement are stated once, in docs/sdk.md ("The rules").
 """
 
 from __future__ import annotations
@@ -20,21 +23,16 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
 from . import naming, plan, rules
-from .base import CloudflareProvider, log_warning, reported
+from .base import CloudflareProvider, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
+from .diagnostics import warn
 from .handover import SCRIPT, handed_over, kept_script, record_handover
 from .workflow import rename_guard
 
 __all__ = ["WorkerProvider"]
-
-
-def _outputs(inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str, Any]:
-    outs = {k: inputs.get(k) for k in plan.WORKER_INPUTS}
-    outs.update({k: computed.get(k) for k in plan.WORKER_COMPUTED})
-    return outs
 
 
 def _metadata(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,14 +146,11 @@ def _module_from_content(content_type: str, body: bytes, main_module: str) -> st
 class WorkerProvider(CloudflareProvider):
     """Creates, updates, reads and deletes one Cloudflare Worker script (ES module)."""
 
+    kind = plan.WORKER
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = plan.normalise_worker(news)
-        failures: list[rules.Failure] = []
-        failures += rules.validate_account_id(props["account_id"])
-        failures += rules.validate_script_name(props["name"])
-        renamed = plan.derived_name_change(olds or {}, props, "name")
-        if renamed:
-            failures.append(("name", renamed))
+        failures = self.identity_failures(olds, props, "name", rules.validate_script_name)
         failures += rules.validate_script(props["script"])
         failures += rules.validate_main_module(props["main_module"])
         failures += rules.validate_compatibility_date(props["compatibility_date"])
@@ -175,9 +170,7 @@ class WorkerProvider(CloudflareProvider):
         exported = sorted(rules.module_exports(props["script"]) or []) if missing else []
         exports = ", ".join(e for e in exported if e != "default") or "no class"
         failures: list[rules.Failure] = []
-        for binding, body in bindings.items():
-            if not isinstance(body, Mapping) or body.get("type") != "workflow":
-                continue
+        for binding, body in rules.hosted_workflow_bindings(bindings, props["name"]):
             cls = body.get("class_name")
             if cls in missing and body.get("workflow_name") in hosted:
                 failures.append(
@@ -191,15 +184,6 @@ class WorkerProvider(CloudflareProvider):
                 )
         return failures
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = plan.diff_worker(olds, news)
-        if not result.has_changes:
-            return DiffResult(changes=False)
-        # A replacement the engine forces without an identity change (replace_on_changes) keeps the same
-        # Cloudflare name: create-before-delete would write over the live object, then delete it. So it
-        # deletes first; a replacement under a new name creates first (no gap).
-        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=not result.replaces)
-
     def _upload(self, props: Mapping[str, Any]) -> Any:
         return self.client().upload_script(
             props["account_id"], props["name"], _metadata(props), {props["main_module"]: props["script"]}
@@ -209,7 +193,7 @@ class WorkerProvider(CloudflareProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         account, name = props["account_id"], props["name"]
         if props.get("import_id"):
-            return self.import_existing(SCRIPT, props, name, lambda a, b: plan.diff_worker(a, b).changed)
+            return self.import_existing(SCRIPT, props, name)
         if not props.get("adopt"):
             try:
                 settings = self.client().get_script_settings(account, name)
@@ -224,20 +208,20 @@ class WorkerProvider(CloudflareProvider):
         result = self._upload(props) or {}
         if props.get("adopt"):
             record_handover(SCRIPT, account, name)
-        return CreateResult(name, _outputs(props, result))
+        return CreateResult(name, self.outputs(props, result))
 
     @reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         for rename in plan.class_renames(olds.get("bindings"), news.get("bindings"), news.get("name")):
             if rename.old not in (rules.module_exports(news["script"]) or {rename.old}):
-                log_warning(
+                warn(
                     f"workflow {rename.workflow_name!r} moves from class {rename.old} to {rename.new}, and "
                     f"the new script no longer exports {rename.old}: instances still running on it may "
                     "fail. Keep exporting the old class until they finish."
                 )
         self._guard_derived_renames(olds, news)
         result = self._upload(news) or {}
-        return UpdateResult(_outputs(news, result))
+        return UpdateResult(self.outputs(news, result))
 
     def _guard_derived_renames(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> None:
         """Before the upload: a hosted binding that moves to a new derived workflow name which does not exist
@@ -284,19 +268,19 @@ class WorkerProvider(CloudflareProvider):
                 "import_id": props.get("import_id"),
             }
         )
-        return ReadResult(name, _outputs(inputs, props), inputs)
+        return ReadResult(name, self.outputs(inputs, props), inputs)
 
     @reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         account, name = props["account_id"], id_ or props["name"]
         if kept_script(account, name):
-            log_warning(
+            warn(
                 f"not deleting Worker script {name!r}: it hosts a workflow kept from deletion in this update "
                 "(see the warning on that workflow)"
             )
             return
         if handed_over(SCRIPT, account, name):
-            log_warning(
+            warn(
                 f"not deleting Worker script {name!r}: another resource of this stack took it over in this "
                 "update (adopt=True or import_); it keeps running under that resource"
             )

@@ -9,9 +9,13 @@ Lifecycle (id = workflow name):
   (default) name, also refuse when another workflow already runs the same class of the same script (a logical
   rename without an alias); then PUT.
 - ``update``: PUT (an upsert keyed by name): a class rename keeps the workflow's id and its instances.
-- ``read``: GET; drift in class/script shows as changed inputs; 404/10200 reads as gone.
-- ``delete``: DELETE, tolerating 404/10200; never deletes a workflow whose id is not the one this state
-  created.
+- ``read``: GET; drift in class/script shows as changed inputs; only Cloudflare's not-found codes read as
+  gone.
+- ``delete``: GET, then DELETE, tolerating not-found; leaves alone a workflow another resource of this update
+  took over, one this update re-created under a derived name (a rename), and one whose id is not the one this
+  state created.
+
+The rules these steps implement are stated once, in docs/sdk.md ("The rules").
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
 from . import plan, rules
-from .base import CloudflareProvider, log_warning, reported
+from .base import CloudflareProvider, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
+from .diagnostics import warn
 from .handover import (
     WORKFLOW,
     handed_over,
@@ -147,12 +152,6 @@ def _sibling(
     return None
 
 
-def _outputs(inputs: Mapping[str, Any], computed: Mapping[str, Any]) -> dict[str, Any]:
-    outs = {k: inputs.get(k) for k in plan.WORKFLOW_INPUTS}
-    outs.update({k: computed.get(k) for k in plan.WORKFLOW_COMPUTED})
-    return outs
-
-
 def _computed(result: Mapping[str, Any], fallback: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "workflow_id": result.get("id") or fallback.get("workflow_id"),
@@ -172,14 +171,11 @@ def _put_body(props: Mapping[str, Any]) -> dict[str, Any]:
 class WorkflowProvider(CloudflareProvider):
     """Registers, repoints, reads and deletes one Cloudflare Workflow."""
 
+    kind = plan.WORKFLOW
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = plan.normalise_workflow(news)
-        failures: list[rules.Failure] = []
-        failures += rules.validate_account_id(props["account_id"])
-        failures += rules.validate_workflow_name(props["workflow_name"])
-        renamed = plan.derived_name_change(olds or {}, props, "workflow_name")
-        if renamed:
-            failures.append(("workflow_name", renamed))
+        failures = self.identity_failures(olds, props, "workflow_name", rules.validate_workflow_name)
         failures += rules.validate_class_name(props["class_name"])
         failures += rules.validate_limits(props["limits"])
         if props["script_name"] is None:
@@ -194,21 +190,12 @@ class WorkflowProvider(CloudflareProvider):
             failures += rules.validate_script_name(props["script_name"], "script_name")
         return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = plan.diff_workflow(olds, news)
-        if not result.has_changes:
-            return DiffResult(changes=False)
-        # A replacement the engine forces without an identity change (replace_on_changes) keeps the same
-        # Cloudflare name: create-before-delete would write over the live object, then delete it. So it
-        # deletes first; a replacement under a new name creates first (no gap).
-        return DiffResult(changes=None, replaces=result.replaces, delete_before_replace=not result.replaces)
-
     @reported
     def create(self, props: dict[str, Any]) -> CreateResult:
         props = plan.normalise_workflow(props)  # again: numbers arrive as doubles over gRPC
         account, name = props["account_id"], props["workflow_name"]
         if props.get("import_id"):
-            return self.import_existing(WORKFLOW, props, name, lambda a, b: plan.diff_workflow(a, b).changed)
+            return self.import_existing(WORKFLOW, props, name)
         client = self.client()
         if not props.get("adopt"):
             try:
@@ -226,7 +213,7 @@ class WorkflowProvider(CloudflareProvider):
             record_handover(WORKFLOW, account, name)
         if props.get("derived_name"):
             record_derived_workflow(account, props["class_name"], name)
-        return CreateResult(name, _outputs(props, _computed(result, {})))
+        return CreateResult(name, self.outputs(props, _computed(result, {})))
 
     @reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -235,11 +222,11 @@ class WorkflowProvider(CloudflareProvider):
         result = self.client().put_workflow(account, name, _put_body(news)) or {}
         old_id = olds.get("workflow_id")
         if old_id and result.get("id") and result["id"] != old_id:
-            log_warning(
+            warn(
                 f"workflow {name!r} has a new id ({old_id} -> {result['id']}): it was deleted outside Pulumi "
                 "and the update re-created it; earlier instances are gone"
             )
-        return UpdateResult(_outputs(news, _computed(result, olds)))
+        return UpdateResult(self.outputs(news, _computed(result, olds)))
 
     @reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -266,13 +253,13 @@ class WorkflowProvider(CloudflareProvider):
                 "import_id": props.get("import_id"),
             }
         )
-        return ReadResult(name, _outputs(inputs, _computed(remote, props)), inputs)
+        return ReadResult(name, self.outputs(inputs, _computed(remote, props)), inputs)
 
     @reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         account, name = props["account_id"], id_ or props["workflow_name"]
         if handed_over(WORKFLOW, account, name):
-            log_warning(
+            warn(
                 f"not deleting workflow {name!r}: another resource of this stack took it over in this update "
                 "(adopt=True or import_); it keeps running under that resource"
             )
@@ -282,7 +269,7 @@ class WorkflowProvider(CloudflareProvider):
         )
         if successor is not None:
             record_kept_script(account, str(props.get("script_name")))
-            log_warning(
+            warn(
                 f"not deleting workflow {name!r}: this update created {successor!r} on the same class "
                 f"{props.get('class_name')!r} under a derived name, most likely a logical rename of the "
                 "Workflow (and its Worker) without aliases. It keeps its instances, outside the stack now, "
@@ -298,7 +285,7 @@ class WorkflowProvider(CloudflareProvider):
             return
         ours = props.get("workflow_id")
         if ours and remote.get("id") and remote["id"] != ours:
-            log_warning(
+            warn(
                 f"not deleting workflow {name!r}: its id is {remote['id']}, not {ours} which this stack "
                 "created; it was re-created by someone else since, so it is theirs now"
             )

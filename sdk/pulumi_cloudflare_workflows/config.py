@@ -15,12 +15,7 @@ from __future__ import annotations
 import os
 
 import pulumi
-
-CONFIG_NAMESPACE = "cloudflare-workflows"
-ACCOUNT_ID_KEY = "accountId"
-# Deprecated for the account id: pulumi-cloudflare rejects cloudflare:accountId.
-LEGACY_NAMESPACE = "cloudflare"
-ACCOUNT_ID_ENV = "CLOUDFLARE_ACCOUNT_ID"
+from pulumi_cloudflare_workflows_provider.config import ACCOUNT_ID_ENV, ACCOUNT_ID_KEY, LEGACY_ACCOUNT_ID_KEY
 
 __all__ = ["resolve_account_id", "stable_id"]
 
@@ -30,14 +25,19 @@ def resolve_account_id(explicit: str | None = None) -> str | None:
     ``CLOUDFLARE_ACCOUNT_ID`` (``None`` when none is set)."""
     if explicit:
         return explicit
-    configured = pulumi.Config(CONFIG_NAMESPACE).get(ACCOUNT_ID_KEY)
+    configured = _config(ACCOUNT_ID_KEY)
     if configured:
         return configured
-    legacy = pulumi.Config(LEGACY_NAMESPACE).get(ACCOUNT_ID_KEY)
+    legacy = _config(LEGACY_ACCOUNT_ID_KEY)
     if legacy:
         _warn_legacy_account_key(legacy)
         return legacy
     return os.environ.get(ACCOUNT_ID_ENV) or None
+
+
+def _config(key: str) -> str | None:
+    namespace, _, name = key.partition(":")
+    return pulumi.Config(namespace).get(name)
 
 
 _warned: list[str] = []
@@ -47,7 +47,7 @@ def _warn_legacy_account_key(value: str) -> None:
     if _warned:
         return
     _warned.append(value)
-    old, new = f"{LEGACY_NAMESPACE}:{ACCOUNT_ID_KEY}", f"{CONFIG_NAMESPACE}:{ACCOUNT_ID_KEY}"
+    old, new = LEGACY_ACCOUNT_ID_KEY, ACCOUNT_ID_KEY
     pulumi.log.warn(
         f"the config key {old} is deprecated and will be removed in the next release: pulumi-cloudflare "
         f"rejects it. Rename it: `pulumi config rm {old}` and `pulumi config set {new} {value}`"

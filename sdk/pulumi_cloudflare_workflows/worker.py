@@ -10,16 +10,13 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 from pulumi_cloudflare_workflows_provider import naming, rules
-from pulumi_cloudflare_workflows_provider.plan import (
-    DEFAULT_COMPATIBILITY_DATE,
-    DEFAULT_MAIN_MODULE,
-    DERIVED_MARK,
-)
+from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE, DEFAULT_MAIN_MODULE
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 
-from .bindings import BindingValue, WorkflowBinding, to_cloudflare
+from .bindings import BindingValue, to_cloudflare
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
+from .hosting import Host
 from .imports import take_import
 from .workflow import Workflow
 
@@ -32,14 +29,14 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     Example::
 
         orders = Workflow("orders", class_name="OrderWorkflow")
-        host = Worker("order-host", entrypoint="src/host.mjs", bindings={"ORDERS": orders})
-        client = Worker("order-api", entrypoint="src/api.mjs", bindings={"ORDERS": host.bindings["ORDERS"]})
+        host = Worker("order-host", entrypoint="workers/host.mjs", bindings={"ORDERS": orders})
+        client = Worker(
+            "order-api", entrypoint="workers/api.mjs", bindings={"ORDERS": host.bindings["ORDERS"]}
+        )
 
-    Hosting: a ``Workflow`` bound here is *hosted* by this Worker when the Workflow has no ``script_name`` or
-    its ``script_name`` equals this Worker's ``name``. The Worker then registers the Workflow resource after
-    itself (``script_name`` = this script, ``depends_on`` = this Worker), and its ``check`` verifies before
-    any upload that the script exports the Workflow's class. A Workflow bound here whose ``script_name`` names
-    another script is a cross-script binding, deployed after that Workflow's registration.
+    A ``Workflow`` bound here with no ``script_name``, or with this Worker's ``name``, is hosted here: this
+    Worker registers it after itself (:mod:`.hosting`), and its ``check`` verifies before any upload that the
+    script exports the Workflow's class. Any other ``Workflow`` is bound cross-script, after its registration.
 
     :param resource_name: the stable identifier (Pulumi logical name).
     :param name: the script name. Defaults to ``{project}-{stack}-{resource_name}``, lower-cased, at most 63
@@ -69,7 +66,8 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     derived_name: pulumi.Output[bool]
     """True when ``name`` was derived from the logical name: ``check`` then refuses to let it change."""
     owner_tag: pulumi.Output[str]
-    """The script tag marking it as this stack's resource, so an interrupted create can be resumed."""
+    """The script tag marking it as this resource's, so a refused create can name an interrupted create of
+    this stack as the likely cause (it is never taken over without ``adopt=True``)."""
     etag: pulumi.Output[str]
     created_on: pulumi.Output[str]
     modified_on: pulumi.Output[str]
@@ -80,8 +78,9 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     """The ``bindings`` property as stored in state (binding name -> Cloudflare body without ``name``)."""
     hosted_workflows: list[Workflow]
     """The Workflows this Worker hosts (registered after it)."""
-    script_name: str
-    """The script name as a plain string (known while the program runs)."""
+    declared_name: str
+    """The script name as declared, a plain string known while the program runs (``name`` is its Output).
+    Workflow's ``declared_*`` attributes follow the same convention."""
 
     def __init__(
         self,
@@ -123,37 +122,28 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             "Worker script", resource_name, opts, resolve_account_id(account_id), name
         )
         claim_name("Worker script", account, name, resource_name)
-        self._cfwf_resource_name = resource_name
-        self.script_name = name
+        self.declared_name = name
+        host = Host(resource_name, name, account)
 
         wire: dict[str, Any] = {}
         hosted: list[Workflow] = []
         try:
             for key, value in (bindings or {}).items():
-                if isinstance(value, Workflow):
-                    if value.is_hosted_by(name):
-                        value._claim(self, resource_name, account)
-                        if value not in hosted:
-                            hosted.append(value)
-                        wire[key] = {
-                            "type": "workflow",
-                            "workflow_name": value.declared_workflow_name,
-                            "class_name": value.declared_class_name,
-                            **({DERIVED_MARK: True} if value.derived_name else {}),
-                        }
-                    else:
-                        if value.declared_script_name == resource_name:
-                            raise ValueError(
-                                f"Worker {resource_name!r}: Workflow {value.resource_name!r} has "
-                                f"script_name={resource_name!r}, this Worker's logical name, not its "
-                                f"script name {name!r}. Use script_name={name!r}, or give the Worker "
-                                f"name={resource_name!r}"
-                            )
-                        wire[key] = WorkflowBinding(
-                            value.workflow_name, value.class_name, value.script_name
-                        ).to_cloudflare()
-                else:
+                if not isinstance(value, Workflow):
                     wire[key] = to_cloudflare(key, value)
+                elif value.hosting.hosted_by(name):
+                    value.hosting.claim(host)
+                    if value not in hosted:
+                        hosted.append(value)
+                    wire[key] = value.hosted_binding()
+                elif value.declared_script_name == resource_name:
+                    raise ValueError(
+                        f"Worker {resource_name!r}: Workflow {value.resource_name!r} has "
+                        f"script_name={resource_name!r}, this Worker's logical name, not its script name "
+                        f"{name!r}. Use script_name={name!r}, or give the Worker name={resource_name!r}"
+                    )
+                else:
+                    wire[key] = value.cross_script_binding().to_cloudflare()
             super().__init__(
                 WorkerProvider(),
                 resource_name,
@@ -178,16 +168,13 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             self.bindings_state = self.__dict__["bindings"]
             self.hosted_workflows = hosted
             for workflow in hosted:
-                workflow._register_hosted(self, account)
+                workflow.hosting.register_hosted(self, self.name)
         except BaseException as exc:
             for workflow in hosted:
-                workflow._abandon(exc)
+                workflow.hosting.abandon(exc)
             raise
 
-        exported: dict[str, BindingValue] = {}
-        for key, value in (bindings or {}).items():
-            if isinstance(value, Workflow):
-                exported[key] = WorkflowBinding(value.workflow_name, value.class_name, value.script_name)
-            else:
-                exported[key] = value
-        self.bindings = exported
+        self.bindings = {
+            key: value.cross_script_binding() if isinstance(value, Workflow) else value
+            for key, value in (bindings or {}).items()
+        }

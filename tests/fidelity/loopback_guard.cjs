@@ -1,5 +1,6 @@
 // Preloaded into wrangler (NODE_OPTIONS=--require): refuse any socket to a host other than loopback,
-// so a fidelity run is provably offline (reference local-runtime.md section 8.1).
+// so a fidelity run is provably offline (on its error path wrangler still checks the npm registry for a
+// newer version).
 "use strict";
 const net = require("net");
 const ALLOWED = new Set(["127.0.0.1", "localhost", "::1"]);

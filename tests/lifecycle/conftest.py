@@ -1,5 +1,5 @@
-"""Fixtures for the lifecycle suite (helpers live in lifecycle_support); every scenario runs through the real
-`pulumi` engine that `make` builds (the `pulumi_engine` fixture)."""
+"""Fixtures for the lifecycle suite (helpers live in tests.lifecycle.support); every scenario runs through the
+real `pulumi` engine that `make` builds (the `pulumi_engine` fixture)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lifecycle_support import Account, Project, copy_project
+
+from tests.lifecycle.support import Account, Project, copy_project
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import json
 import os
 from collections.abc import Callable
 
-from lifecycle_support import Project
 from pulumi_offline import Stack
+
+from tests.lifecycle.support import Project
 
 NEW_KEYS = ("cloudflare-workflows:accountId", "cloudflare:apiToken", "cloudflare:baseUrl")
 FIRST_KEYS = ("cloudflare:accountId", "cloudflare:apiToken", "cloudflare:apiBaseUrl")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lifecycle_support import Project
-
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
+from tests.lifecycle.support import WORKFLOW, Project
 
 
 def test_limits_changed_outside_pulumi_are_found_and_put_back(copy_example: Callable[[str], Project]) -> None:

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lifecycle_support import Project
+from tests.lifecycle.support import WORKFLOW, Project, mutations
 
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
 EXPLICIT = 'workflow = Workflow("MyWorkflow", workflow_name="adopt-wf")'
 
 
@@ -125,7 +124,7 @@ def test_derived_name_logical_rename_never_rebinds_the_live_script(
     assert (
         "already runs class 'MyWorkflow'" in refused.error and "aliases=[pulumi.Alias(name=" in refused.error
     )
-    writes = [r for r in project.account.requests_since(mark) if r[0] in ("PUT", "PATCH", "POST", "DELETE")]
+    writes = mutations(project.account.requests_since(mark))
     assert writes == [], "the host was re-uploaded before the rename was refused"
     assert project.account.bindings(script)["MY_WORKFLOW"]["workflow_name"] == live
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lifecycle_support import Account, Project
 from pulumi_offline import OperationResult, Stack
 
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
-WORKER = "pulumi-python:dynamic/cloudflare:Worker"
+from tests.lifecycle.support import WORKER, WORKFLOW, Account, Project, mutations
 
 
 @dataclass
@@ -105,10 +103,6 @@ def index(requests: list[tuple[str, str]], method: str, path: str) -> int:
     return matches[0]
 
 
-def only_mutations(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [r for r in requests if r[0] in ("PUT", "POST", "PATCH", "DELETE")]
-
-
 # --- the examples ------------------------------------------------------------------------------------------
 
 
@@ -182,7 +176,7 @@ def test_cross_script_reexport_binding_added(copy_example: Callable[[str], Proje
         assert result.step("reports", WORKFLOW).op == "same"
 
     def check_up(result: OperationResult, requests: list[tuple[str, str]], before: dict, after: dict) -> None:
-        assert only_mutations(requests) == [("PUT", f"/workers/scripts/{after['client']}")]
+        assert mutations(requests) == [("PUT", f"/workers/scripts/{after['client']}")]
 
     run_lifecycle(project, project.stack(), "reports", Scenario(change, check_preview, check_up))
     assert_account_empty(project.account)
@@ -193,8 +187,8 @@ def test_cross_script_script_name_binding_added_to_host(copy_example: Callable[[
 
     def change(p: Project, stack: Stack) -> None:
         p.edit(
-            'entrypoint="src/host.mjs", bindings={"INVOICES": invoices}',
-            'entrypoint="src/host.mjs", bindings={"INVOICES": invoices, "MODE": "strict"}',
+            'entrypoint="workers/host.mjs", bindings={"INVOICES": invoices}',
+            'entrypoint="workers/host.mjs", bindings={"INVOICES": invoices, "MODE": "strict"}',
         )
 
     def check_preview(result: OperationResult) -> None:
@@ -203,7 +197,7 @@ def test_cross_script_script_name_binding_added_to_host(copy_example: Callable[[
         assert result.step("invoice-client", WORKER).op == "same"
 
     def check_up(result: OperationResult, requests: list[tuple[str, str]], before: dict, after: dict) -> None:
-        assert ("PUT", f"/workers/scripts/{after['host']}") in only_mutations(requests)
+        assert ("PUT", f"/workers/scripts/{after['host']}") in mutations(requests)
         assert not any(m == "DELETE" for m, _ in requests)
 
     run_lifecycle(project, project.stack(), "invoices", Scenario(change, check_preview, check_up))
@@ -222,7 +216,7 @@ def test_quickstart_binding_removed(copy_example: Callable[[str], Project]) -> N
         assert result.step("order-processor", WORKER).op == "same"
 
     def check_up(result: OperationResult, requests: list[tuple[str, str]], before: dict, after: dict) -> None:
-        assert only_mutations(requests) == [("PUT", f"/workers/scripts/{after['api']}")]
+        assert mutations(requests) == [("PUT", f"/workers/scripts/{after['api']}")]
 
     run_lifecycle(project, project.stack(), "orders", Scenario(change, check_preview, check_up))
     assert_account_empty(project.account)
@@ -241,7 +235,7 @@ def test_external_script_workflow_bound_by_a_client(copy_example: Callable[[str]
         assert result.step("billing", WORKFLOW).op == "same"
 
     def check_up(result: OperationResult, requests: list[tuple[str, str]], before: dict, after: dict) -> None:
-        assert only_mutations(requests) == [("PUT", f"/workers/scripts/{after['client']}")]
+        assert mutations(requests) == [("PUT", f"/workers/scripts/{after['client']}")]
 
     run_lifecycle(project, project.stack(), "billing", Scenario(change, check_preview, check_up))
     host_script = str(host.outputs()["script_name"])

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lifecycle_support import Project
 from pulumi_offline import Stack
 
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
+from tests.lifecycle.support import WORKFLOW, Project
+
 ORIGINAL = 'workflow = Workflow("MyWorkflow")'
 
 

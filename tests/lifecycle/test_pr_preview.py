@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lifecycle_support import Account, Project, copy_project
 from pulumi_offline import UNKNOWN
 
-WORKER = "pulumi-python:dynamic/cloudflare:Worker"
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
+from tests.lifecycle.support import WORKER, WORKFLOW, Account, Project, copy_project
 
 # The client also binds a value the host's Workflow only has once registered (its Cloudflare id).
 CLIENT_BINDS_COMPUTED = {
@@ -79,8 +77,8 @@ def test_pr_change_names_the_changed_keys_without_api_calls(project: Project) ->
     stack = project.stack()
     assert stack.up(skip_preview=True).ok
     project.account.server.clear_requests()
-    (project.dir / "src" / "host.mjs").write_text(
-        (project.dir / "src" / "host.mjs").read_text() + "\n// PR\n"
+    (project.dir / "workers" / "host.mjs").write_text(
+        (project.dir / "workers" / "host.mjs").read_text() + "\n// PR\n"
     )
     project.edit('"REPORTS_ID": reports.workflow_id}', '"REPORTS_ID": reports.workflow_id, "GREETING": "hi"}')
     preview = stack.preview(diff=True)

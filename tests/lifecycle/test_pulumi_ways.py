@@ -7,19 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lifecycle_support import Project
 from pulumi_offline import Stack
 
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
-WORKER = "pulumi-python:dynamic/cloudflare:Worker"
+from tests.lifecycle.support import WORKER, WORKFLOW, Project, mutations
+
 MINIMAL_WORKFLOW = 'workflow = Workflow("MyWorkflow")'
-MINIMAL_WORKER = (
-    'worker = Worker("my-worker", entrypoint="src/worker.mjs", bindings={"MY_WORKFLOW": workflow})'
-)
-
-
-def writes(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [r for r in requests if r[0] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
 def deployed_then_forgotten(project: Project) -> tuple[Stack, dict[str, str]]:
@@ -59,7 +51,7 @@ def test_import_option_takes_over_live_objects_without_changing_them(
     mark = account.mark()
     imported = stack.up()
     assert imported.ok, imported.text
-    assert writes(account.requests_since(mark)) == [], "an import never writes"
+    assert mutations(account.requests_since(mark)) == [], "an import never writes"
     assert stack.outputs()["workflow_id"] == live["id"]
     assert stack.preview(expect_no_changes=True).ok
 
@@ -78,8 +70,8 @@ def test_import_of_an_object_that_differs_from_the_program_is_refused_with_the_k
     stack, outputs = deployed_then_forgotten(project)
     account = project.account
 
-    (project.dir / "src" / "worker.mjs").write_text(
-        (project.dir / "src" / "worker.mjs").read_text() + "\n// v2\n"
+    (project.dir / "workers" / "worker.mjs").write_text(
+        (project.dir / "workers" / "worker.mjs").read_text() + "\n// v2\n"
     )
     script_id = f"{account.id}/{outputs['script_name']}"
     project.edit(
@@ -92,7 +84,7 @@ def test_import_of_an_object_that_differs_from_the_program_is_refused_with_the_k
     assert f"cannot import Worker script {outputs['script_name']!r}" in refused.error, refused.error
     assert "differs from the program in script" in refused.error, refused.error
     assert "adopt=True" in refused.error, refused.error
-    assert writes(account.requests_since(mark)) == []
+    assert mutations(account.requests_since(mark)) == []
 
 
 def test_import_id_naming_another_object_fails_while_the_program_runs(
@@ -126,7 +118,7 @@ def test_pulumi_import_on_the_command_line_cannot_load_a_dynamic_provider(
     )
     assert done.returncode != 0
     assert "__provider" in done.stdout + done.stderr, done.stdout + done.stderr
-    assert writes(project.account.requests_since(mark)) == []
+    assert mutations(project.account.requests_since(mark)) == []
 
 
 def test_target_changes_only_the_targeted_resource(copy_example: Callable[[str], Project]) -> None:
@@ -140,7 +132,7 @@ def test_target_changes_only_the_targeted_resource(copy_example: Callable[[str],
     mark = project.account.mark()
     targeted = stack.up(skip_preview=True, targets=[stack.urn(WORKER, "order-api")])
     assert targeted.ok, targeted.text
-    assert writes(project.account.requests_since(mark)) == [("PUT", f"/workers/scripts/{api}")]
+    assert mutations(project.account.requests_since(mark)) == [("PUT", f"/workers/scripts/{api}")]
     assert project.account.bindings(api)["STORE_NAME"]["text"] == "night store"
     rest = stack.preview()
     assert rest.ops() == {
@@ -156,8 +148,9 @@ def test_replace_flag_keeps_the_live_workflow_unless_delete_before_replace(
     copy_example: Callable[[str], Project],
 ) -> None:
     """`--replace` keeps the Cloudflare name, and the engine replaces create-first without asking the provider
-    (step_generator: a targeted replace skips Diff), so the create finds the name taken and refuses: nothing
-    is lost, and the message says to set `delete_before_replace=True`, with which the replace goes through."""
+    (a targeted replace skips Diff: pulumi/pulumi pkg/resource/deploy/step_generator.go), so the create finds
+    the name taken and refuses: nothing is lost, and the message says to set `delete_before_replace=True`,
+    with which the replace goes through."""
     project = copy_example("minimal")
     stack = project.stack()
     assert stack.up().ok
@@ -169,7 +162,7 @@ def test_replace_flag_keeps_the_live_workflow_unless_delete_before_replace(
     refused = stack.up(skip_preview=True, replace=[urn])
     assert not refused.ok
     assert "delete_before_replace=True" in refused.error, refused.error
-    assert writes(project.account.requests_since(mark)) == []
+    assert mutations(project.account.requests_since(mark)) == []
     assert project.account.workflows()[name]["id"] == before["workflow_id"]
 
     project.edit(
@@ -179,7 +172,7 @@ def test_replace_flag_keeps_the_live_workflow_unless_delete_before_replace(
     mark = project.account.mark()
     replaced = stack.up(skip_preview=True, replace=[urn])
     assert replaced.ok, replaced.text
-    requests = writes(project.account.requests_since(mark))
+    requests = mutations(project.account.requests_since(mark))
     assert requests.index(("DELETE", f"/workflows/{name}")) < requests.index(("PUT", f"/workflows/{name}"))
     after = stack.outputs()
     assert after["workflow_name"] == name and after["workflow_id"] != before["workflow_id"]

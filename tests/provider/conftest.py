@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_support import FAST_RETRY, Providers, configured
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+
+from tests.provider.support import FAST_RETRY, Providers, configured
 
 
 @pytest.fixture

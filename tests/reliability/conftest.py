@@ -1,15 +1,9 @@
-"""Fixtures for the reliability suite (helpers live in reliability_support).
-
-The suite reuses the lifecycle suite's helpers (`lifecycle_support`): its directory goes on sys.path here, so
-`pytest tests/reliability` works on its own.
-"""
+"""Fixtures for the reliability suite (helpers live in tests.reliability.support, which builds on
+tests.lifecycle.support)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lifecycle"))
 
 import pytest
 

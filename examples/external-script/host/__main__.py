@@ -10,6 +10,6 @@ from pulumi_cloudflare_workflows import Worker
 # The name ../ points its Workflow at (override with `pulumi config set hostScript <name>` in both programs).
 host_script = pulumi.Config().get("hostScript") or f"cfwf-billing-host-{pulumi.get_stack()}".lower()[:63]
 
-host = Worker("billing-host", name=host_script, entrypoint="src/billing.mjs")
+host = Worker("billing-host", name=host_script, entrypoint="workers/billing.mjs")
 
 pulumi.export("script_name", host.name)

@@ -1,9 +1,9 @@
 """A small, thread-safe Cloudflare v4 client on httpx: timeouts, retries with backoff, typed errors.
 
-Retries: 429, 5xx, Workflows' ``internal_server`` [10001] and transport errors (connection refused/reset,
-timeouts), with exponential backoff and full jitter, capped, honouring ``Retry-After``, at most
-``max_attempts`` sends in all. Every request has a timeout. Errors carry Cloudflare's code and message, the
-method and path, and a hint, and never the token.
+Retries: 429, 5xx (Workflows' ``internal_server`` [10001] comes as a 500) and transport errors (connection
+refused/reset, timeouts), with exponential backoff and jitter (a random wait between half and all of it),
+capped, honouring ``Retry-After``, at most ``max_attempts`` sends in all. Every request has a timeout. Errors
+carry Cloudflare's code and message, the method and path, and a hint, and never the token.
 
 httpx is imported lazily (inside :func:`make_http_client`), so importing the provider costs nothing until the
 first API call.
@@ -14,12 +14,13 @@ from __future__ import annotations
 import email.utils
 import json
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..config import BASE_URL_SOURCES, DEFAULT_API_BASE, TOKEN_ENV, TOKEN_KEY
+from ..diagnostics import warn
 from .errors import (
     AuthenticationError,
     CloudflareAPIError,
@@ -109,20 +110,20 @@ class CloudflareClient:
         if not token:
             raise ConfigurationError(
                 "no Cloudflare API token",
-                hint="set it with `pulumi config set --secret cloudflare:apiToken <token>` or the "
-                "CLOUDFLARE_API_TOKEN environment variable",
+                hint=f"set it with `pulumi config set --secret {TOKEN_KEY} <token>` or the {TOKEN_ENV} "
+                "environment variable",
             )
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"the API base URL {base_url!r} is not an http(s) URL",
-                hint="set cloudflare:baseUrl or CLOUDFLARE_API_BASE_URL to e.g. https://api.cloudflare.com/client/v4",
+                hint=f"set {BASE_URL_SOURCES} to e.g. {DEFAULT_API_BASE}",
             )
         self._base = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._report = report or _warn
+        self._report = report or warn
         self._http = http
         self._http_lock = threading.Lock()
         self._rng = random.Random(seed)
@@ -223,7 +224,7 @@ class CloudflareClient:
                 method=method,
                 path=path,
                 url=url,
-                hint="check the API base URL (cloudflare:baseUrl or CLOUDFLARE_API_BASE_URL) and the network",
+                hint=f"check the API base URL ({BASE_URL_SOURCES}) and the network",
             ) from None
         return self._handle(method, path, response, raw, url)
 
@@ -407,11 +408,6 @@ def _classify(status: int, code: int | None) -> type[CloudflareAPIError]:
     if status == 409 or code in (10142, 10064):
         return ConflictError
     return ValidationError if status in (400, 422) else CloudflareAPIError
-
-
-def _warn(message: str) -> None:
-    """A warning line: the engine shows the provider's stderr in the update's diagnostics."""
-    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _reason(error: CloudflareError) -> str:

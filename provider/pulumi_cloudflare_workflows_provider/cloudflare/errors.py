@@ -6,13 +6,13 @@
     ├── ConfigurationError               no token, bad base URL (raised before any request)
     ├── TransportError (Retryable)       connection refused/reset, timeouts: no HTTP answer
     └── CloudflareAPIError               an HTTP answer with success=false or a non-2xx status
-        ├── NotFoundError                404 (10007 script, 10200 workflow)
+        ├── NotFoundError                404 with 10007 (script), 10090 or 10200 (workflow)
         ├── AuthenticationError          401/403, code 10000
         ├── ConflictError                409, or refused because the object exists / is still referenced
         │   └── AlreadyExistsError       create refused: the name is taken and adopt is off
         ├── ValidationError              400/422 (bad script, bad binding, ...)
         ├── RateLimitedError (Retryable) 429 (carries retry_after)
-        └── ServerError (Retryable)      5xx, and Workflows' internal_server [10001]
+        └── ServerError (Retryable)      5xx (Workflows' internal_server [10001] comes as a 500)
 
 ``str(error)`` leads with what failed and what to do in one sentence, then the details, then Cloudflare's
 code, the HTTP status and the full URL; it never contains the token (the client never puts headers in
@@ -21,6 +21,8 @@ that exists and is not this resource's) carries no status: it names the request 
 """
 
 from __future__ import annotations
+
+from ..config import ACCOUNT_ID_SOURCES, BASE_URL_SOURCES, TOKEN_SOURCES
 
 __all__ = [
     "AlreadyExistsError",
@@ -143,7 +145,7 @@ class ServerError(CloudflareAPIError, Retryable):
 
 
 _HINTS: dict[int, str] = {
-    10000: "check that the API token is valid (cloudflare:apiToken or CLOUDFLARE_API_TOKEN)",
+    10000: f"check that the API token is valid ({TOKEN_SOURCES})",
     10001: "a transient Cloudflare Workflows error; it was retried. If it persists, the account may not be "
     "enabled for Workflows yet",
     10007: "the Worker script does not exist (deleted outside Pulumi?); run `pulumi refresh`",
@@ -171,14 +173,13 @@ def hint_for(status: int | None, code: int | None, message: str = "") -> str | N
         return _HINTS[10142]
     if status in (401, 403):
         return (
-            "check the API token (cloudflare:apiToken or CLOUDFLARE_API_TOKEN) and that it has "
-            "Workers Scripts and Workflows edit permission on this account "
-            "(cloudflare-workflows:accountId / CLOUDFLARE_ACCOUNT_ID)"
+            f"check the API token ({TOKEN_SOURCES}) and that it has Workers Scripts and Workflows edit "
+            f"permission on this account ({ACCOUNT_ID_SOURCES})"
         )
     if status == 404:
         return (
             "Cloudflare answered 404 without saying which object is missing: check the API base URL "
-            "(cloudflare:baseUrl / CLOUDFLARE_API_BASE_URL, which ends in /client/v4) and the account id"
+            f"({BASE_URL_SOURCES}, which ends in /client/v4) and the account id"
         )
     if status == 429:
         return "rate limited by Cloudflare; retried with backoff"

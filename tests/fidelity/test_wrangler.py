@@ -58,7 +58,10 @@ def write_project(root: Path, name: str, source: str, workflows: str, extra: str
 
 
 class Wrangler:
-    """Runs the pinned wrangler with the offline environment of local-runtime.md 8.1."""
+    """Runs the pinned wrangler offline: the API base and a token pointed at cloudflare-local, a fixed account
+    (no account lookup), metrics, error reports and the banner's update check off, an empty HOME (no login
+    or config of the user's), and `loopback_guard.cjs` preloaded so that any connection off loopback (the npm
+    update check on wrangler's error path) is refused."""
 
     def __init__(self, binary: Path, server: CloudflareLocalServer, account_id: str, home: Path) -> None:
         self.binary = binary

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import QS_API, QS_PROCESSOR, QS_WORKFLOW, assert_account, new_project
+
+from tests.reliability.support import QS_API, QS_PROCESSOR, QS_WORKFLOW, assert_account, new_project
 
 
 @pytest.mark.parametrize("crash", [False, True], ids=["graceful", "sigkill"])

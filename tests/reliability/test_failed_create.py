@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from cloudflare_local.testing import script_form, workflow_source
-from reliability_support import (
+
+from tests.lifecycle.support import mutations
+from tests.reliability.support import (
     QS_API,
     QS_PROCESSOR,
     QS_WORKFLOW,
     assert_account,
-    mutations,
     new_project,
     state_ids,
 )
@@ -30,7 +31,7 @@ def test_check_failure_uploads_nothing_and_keeps_what_succeeded(
 ) -> None:
     project = new_project("quickstart", tmp_path, cloudflare_local, account_id)
     account = project.account
-    # order-api now hosts a workflow of its own, whose class src/order-api.mjs does not export.
+    # order-api now hosts a workflow of its own, whose class workers/order-api.mjs does not export.
     project.edit(
         '"ORDERS": processor.bindings["ORDERS"],',
         '"ORDERS": processor.bindings["ORDERS"], "AUDIT": Workflow("audit", class_name="AuditWorkflow"),',
@@ -56,7 +57,7 @@ def test_check_failure_uploads_nothing_and_keeps_what_succeeded(
     assert_account(account, {QS_PROCESSOR}, {QS_WORKFLOW}, "after the failed check")
 
     # The cause fixed, the next `up` creates only what is missing.
-    source = project.dir / "src" / "order-api.mjs"
+    source = project.dir / "workers" / "order-api.mjs"
     source.write_text(
         'import { WorkflowEntrypoint } from "cloudflare:workers";\n'
         "export class AuditWorkflow extends WorkflowEntrypoint { async run() {} }\n" + source.read_text()

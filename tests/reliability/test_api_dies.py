@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import (
+
+from tests.reliability.support import (
     QS_API,
     QS_PROCESSOR,
     QS_WORKFLOW,
@@ -62,8 +63,8 @@ CUTS = [
             frozenset(),
             frozenset({QS_PROCESSOR}),
             adopt=(
-                'entrypoint="src/order-processor.mjs",',
-                'entrypoint="src/order-processor.mjs", adopt=True,',
+                'entrypoint="workers/order-processor.mjs",',
+                'entrypoint="workers/order-processor.mjs", adopt=True,',
             ),
         ),
         id="first-upload-reply-lost",

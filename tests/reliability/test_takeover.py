@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reliability_support import (
+from tests.lifecycle.support import mutations
+from tests.reliability.support import (
     QS_API,
     QS_PROCESSOR,
     LostObject,
     SilentTakeover,
-    mutations,
     new_project,
     state_ids,
 )
@@ -28,7 +28,7 @@ def test_same_name_replacement_never_deletes_the_live_worker(
 ) -> None:
     project = new_project("quickstart", tmp_path, cloudflare_local, account_id)
     account = project.account
-    entrypoint = '    entrypoint="src/order-api.mjs",\n'
+    entrypoint = '    entrypoint="workers/order-api.mjs",\n'
     replace_on_bindings = '    opts=pulumi.ResourceOptions(replace_on_changes=["bindings"]),\n'
     project.edit(entrypoint, entrypoint + replace_on_bindings)
     stack = project.stack()

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from reliability_support import (
+from tests.reliability.support import (
     QS_API,
     QS_PROCESSOR,
     QS_WORKFLOW,

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from program_harness import WORKER_TYPE, WORKFLOW_TYPE, RecordingMonitor, project_name, run_example
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+
+from tests.programs.support import WORKER_TYPE, WORKFLOW_TYPE, RecordingMonitor, project_name, run_example
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
@@ -26,7 +27,7 @@ EXAMPLES = {
     "cross-script-script-name": ROOT / "examples" / "cross-script-script-name",
 }
 # Examples that also use another resource provider (pulumi-cloudflare): tested under mocks by
-# test_program_interop.py, not here (their registrations include resources that have no dynamic `__provider`).
+# test_interop.py, not here (their registrations include resources that have no dynamic `__provider`).
 OTHER_EXAMPLES = {ROOT / "examples" / "with-pulumi-cloudflare"}
 ACCOUNT = "f" * 32
 
@@ -54,13 +55,13 @@ def test_every_example_is_listed() -> None:
     on_disk = {p.parent for p in (ROOT / "examples").rglob("Pulumi.yaml")} | {ROOT}
     assert on_disk == set(EXAMPLES.values()) | OTHER_EXAMPLES
     for path in on_disk:
-        assert (path / "__main__.py").is_file() and list((path / "src").glob("*.mjs"))
+        assert (path / "__main__.py").is_file() and list((path / "workers").glob("*.mjs"))
         assert "runtime: python" in (path / "Pulumi.yaml").read_text()
 
 
 def test_example_sources_are_es_modules_with_workflow_entrypoints() -> None:
     for path in [*EXAMPLES.values(), *OTHER_EXAMPLES]:
-        for source in (path / "src").glob("*.mjs"):
+        for source in (path / "workers").glob("*.mjs"):
             text = source.read_text()
             assert "export default" in text, source
             if "class " in text:
@@ -76,7 +77,7 @@ def test_minimal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert wf.inputs["workflow_name"] == "cfwf-minimal-dev-MyWorkflow"
     assert wf.inputs["script_name"] == worker.inputs["name"] == "cfwf-minimal-dev-my-worker"
     assert worker.inputs["main_module"] == "worker.mjs"
-    assert worker.inputs["script"] == (EXAMPLES["minimal"] / "src" / "worker.mjs").read_text()
+    assert worker.inputs["script"] == (EXAMPLES["minimal"] / "workers" / "worker.mjs").read_text()
     check_all(m)
 
 

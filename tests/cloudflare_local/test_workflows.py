@@ -241,7 +241,8 @@ def test_status_body_rules(cf_api: ContractClient, workflow: str) -> None:
     assert errors_of(
         cf_api.patch(f"/workflows/{workflow}/instances/t/status", json={"status": "explode"})
     ) == [10256]
-    # wrangler's `terminate --rollback` sends an extra key (reference 8 #10).
+    # wrangler's `terminate --rollback` sends `rollback: true`, a key the published schema's status body lacks
+    # (cloudflare/workers-sdk, packages/wrangler/src/workflows/utils.ts).
     rollback = cf_api.patch(
         f"/workflows/{workflow}/instances/t/status", json={"status": "terminate", "rollback": True}
     )

@@ -1,8 +1,6 @@
 """Helpers for the reliability suite: examples run by the real engine against a cloudflare-local of the test's
 own, read back through the v4 API, the request log and `stack export`; and `CutProxy`, which kills the server
 at an exact request.
-
-(Not named conftest: pytest imports every conftest as `conftest`; test modules import helpers from here.)
 """
 
 from __future__ import annotations
@@ -17,11 +15,9 @@ from typing import Any
 
 import httpx
 from cloudflare_local.process import CloudflareLocalServer
-from lifecycle_support import Account, Project, copy_project
 from pulumi_offline import Stack
 
-WORKER = "pulumi-python:dynamic/cloudflare:Worker"
-WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
+from tests.lifecycle.support import WORKER, WORKFLOW, Account, Project, copy_project
 
 # Physical names the quickstart derives for stack `dev` (project `order-processing`).
 QS_PROCESSOR = "order-processing-dev-order-processor"
@@ -76,11 +72,6 @@ def injected_faults(account: Account) -> Counter[str]:
     """Faults the server answered this account with (429, 5xx, dropped connections), by kind. `slow` is not
     counted: it delays a request, which then succeeds."""
     return Counter(r["fault"] for r in account.requests() if r.get("fault") and r["fault"] != "slow")
-
-
-def mutations(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The (method, path) requests that can change something: what "left untouched" is checked against."""
-    return [r for r in requests if r[0] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
 # Known findings, raised instead of a plain AssertionError so that an xfail names exactly its reason.

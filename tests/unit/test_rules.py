@@ -63,7 +63,7 @@ def test_dates_flags_modules() -> None:
     assert rules.validate_compatibility_flags(["nodejs_compat"]) == []
     assert props(rules.validate_compatibility_flags(["Bad Flag"])) == ["compatibility_flags[0]"]
     assert rules.validate_main_module("worker.mjs") == []
-    assert props(rules.validate_main_module("src/worker.mjs")) == ["main_module"]
+    assert props(rules.validate_main_module("workers/worker.mjs")) == ["main_module"]
     assert props(rules.validate_script("  ")) == ["script"]
 
 
@@ -171,3 +171,18 @@ def test_missing_classes() -> None:
         "OrderWorkflowV2",
     ]
     assert rules.missing_classes(UNKNOWN, ["X"]) == []
+
+
+def test_the_one_hosting_rule() -> None:
+    # No script_name, or the script's own name: hosted here. Another script, or a preview's unknown: not.
+    assert rules.is_hosted(None, "host") and rules.is_hosted("host", "host")
+    assert not rules.is_hosted("other", "host")
+    assert not rules.is_hosted(UNKNOWN, "host")
+    bindings = {
+        "OWN": {"type": "workflow", "workflow_name": "a", "class_name": "A"},
+        "SELF": {"type": "workflow", "workflow_name": "b", "class_name": "B", "script_name": "host"},
+        "CROSS": {"type": "workflow", "workflow_name": "c", "script_name": "other"},
+        "LATER": {"type": "workflow", "workflow_name": "d", "script_name": UNKNOWN},
+        "TEXT": {"type": "plain_text", "text": "hi"},
+    }
+    assert [name for name, _ in rules.hosted_workflow_bindings(bindings, "host")] == ["OWN", "SELF"]

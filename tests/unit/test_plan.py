@@ -8,18 +8,16 @@ from typing import Any
 import pytest
 from pulumi.output import UNKNOWN
 from pulumi_cloudflare_workflows_provider import plan
+from sample_scripts import MINIMAL_HOST
 
 ACCOUNT = "0" * 32
-SCRIPT = (
-    'import { WorkflowEntrypoint } from "cloudflare:workers";\nexport class A extends WorkflowEntrypoint {}\n'
-)
 
 
 def worker(**over: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "account_id": ACCOUNT,
         "name": "host",
-        "script": SCRIPT,
+        "script": MINIMAL_HOST,
         "bindings": {"WF": {"type": "workflow", "workflow_name": "orders", "class_name": "A"}},
     }
     base.update(over)
@@ -120,7 +118,7 @@ def test_worker_name_or_account_change_replaces_other_changes_update() -> None:
     assert plan.diff_worker(outputs(worker()), worker(name="host-2")).replaces == ["name"]
     assert plan.diff_worker(outputs(worker()), worker(account_id="1" * 32)).replaces == ["account_id"]
     d = plan.diff_worker(
-        outputs(worker()), worker(script=SCRIPT + "// v2\n", compatibility_flags=["nodejs_compat"])
+        outputs(worker()), worker(script=MINIMAL_HOST + "// v2\n", compatibility_flags=["nodejs_compat"])
     )
     assert d.changed == ["script", "compatibility_flags"] and d.replaces == []
 

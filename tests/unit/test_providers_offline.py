@@ -5,11 +5,9 @@ from __future__ import annotations
 from pulumi.output import UNKNOWN
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+from sample_scripts import MINIMAL_HOST
 
 ACCOUNT = "0" * 32
-SRC = (
-    'import { WorkflowEntrypoint } from "cloudflare:workers";\nexport class A extends WorkflowEntrypoint {}\n'
-)
 
 
 def test_checks_accept_unknowns_and_build_no_client() -> None:
@@ -21,7 +19,7 @@ def test_checks_accept_unknowns_and_build_no_client() -> None:
     hosted_unknown_class = {"WF": {"type": "workflow", "workflow_name": "w", "class_name": UNKNOWN}}
     assert (
         worker.check(
-            {}, {"account_id": ACCOUNT, "name": "h", "script": SRC, "bindings": hosted_unknown_class}
+            {}, {"account_id": ACCOUNT, "name": "h", "script": MINIMAL_HOST, "bindings": hosted_unknown_class}
         ).failures
         == []
     )

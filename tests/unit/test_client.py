@@ -19,6 +19,20 @@ def envelope_error(code: int, message: str) -> dict[str, object]:
     return {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
 
 
+def envelope_ok(result: object) -> dict[str, object]:
+    return {"success": True, "errors": [], "messages": [], "result": result}
+
+
+class Cfg:
+    """Stack config as `resolve_settings` reads it (`get(key)`), from a dict."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+
 def client_for(
     handler: Callable[[httpx.Request], httpx.Response], **kw: object
 ) -> tuple[CloudflareClient, list[float]]:
@@ -39,9 +53,7 @@ def test_success_returns_result_and_sends_bearer_token() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(
-            200, json={"success": True, "errors": [], "messages": [], "result": {"id": "x"}}
-        )
+        return httpx.Response(200, json=envelope_ok({"id": "x"}))
 
     client, _ = client_for(handler)
     assert client.get_workflow("acct", "orders") == {"id": "x"}
@@ -84,7 +96,7 @@ def test_retries_429_honouring_retry_after_then_succeeds() -> None:
             httpx.Response(429, json=envelope_error(10429, "slow down"), headers={"Retry-After": "2"}),
             httpx.Response(503, text="<html>unavailable</html>"),
             httpx.Response(500, json=envelope_error(10001, "workflows.api.error.internal_server")),
-            httpx.Response(200, json={"success": True, "errors": [], "messages": [], "result": {"ok": 1}}),
+            httpx.Response(200, json=envelope_ok({"ok": 1})),
         ]
     )
     client, sleeps = client_for(lambda r: next(answers))
@@ -145,13 +157,6 @@ def test_missing_token_is_a_configuration_error_with_a_hint() -> None:
 
 
 def test_settings_resolution_order(capsys: pytest.CaptureFixture[str]) -> None:
-    class Cfg:
-        def __init__(self, values: dict[str, str]) -> None:
-            self.values = values
-
-        def get(self, key: str) -> str | None:
-            return self.values.get(key)
-
     env = {"CLOUDFLARE_API_TOKEN": "env-token", "CLOUDFLARE_API_BASE_URL": "http://env/client/v4/"}
     assert resolve_settings(Cfg({}), env).token == "env-token"
     assert resolve_settings(Cfg({}), env).base_url == "http://env/client/v4"
@@ -181,9 +186,7 @@ def test_multipart_upload_shape() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(
-            200, json={"success": True, "errors": [], "messages": [], "result": {"etag": "e"}}
-        )
+        return httpx.Response(200, json=envelope_ok({"etag": "e"}))
 
     client, _ = client_for(handler)
     client.upload_script(
@@ -270,13 +273,6 @@ def test_a_refused_connection_is_retried_then_names_the_base_url() -> None:
 
 
 def test_timeout_and_retry_budget_come_from_config() -> None:
-    class Cfg:
-        def __init__(self, values: dict[str, str]) -> None:
-            self.values = values
-
-        def get(self, key: str) -> str | None:
-            return self.values.get(key)
-
     settings = resolve_settings(
         Cfg({"cloudflare-workflows:requestTimeout": "5", "cloudflare-workflows:maxAttempts": "2"}), {}
     )

@@ -20,19 +20,22 @@ from typing import Any
 
 import pulumi
 import pytest
-from program_harness import (
+from pulumi_cloudflare_workflows import Worker, Workflow
+from pulumi_cloudflare_workflows_provider import rules
+from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
+from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+from sample_scripts import CLIENT
+
+from tests.programs.support import (
     WORKER_TYPE,
     WORKFLOW_TYPE,
     EchoMocks,
     RecordingMonitor,
     Registration,
+    install,
     project_name,
     run_program,
 )
-from pulumi_cloudflare_workflows import Worker, Workflow
-from pulumi_cloudflare_workflows_provider import rules
-from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
-from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # its deprecated aliases warn when the package loads
@@ -46,7 +49,6 @@ SRC = (
     "export class IngestWorkflow extends WorkflowEntrypoint { async run(e, s) {} }\n"
     "export default { fetch() { return new Response('ok'); } };\n"
 )
-CLIENT = "export default { fetch() { return new Response('client'); } };\n"
 R2_TYPE = "cloudflare:index/r2Bucket:R2Bucket"
 
 
@@ -70,15 +72,8 @@ class CloudflareMocks(EchoMocks):
 
 def install_cf(project: str = "proj", stack: str = "dev") -> tuple[CloudflareMocks, RecordingMonitor]:
     mocks = CloudflareMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config({"cloudflare-workflows:accountId": ACCOUNT})
-    return mocks, monitor
-
-
-@pytest.fixture(params=[True, False], ids=["run_in_stack", "runtime_test"])
-def real_runtime(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
+    config = {"cloudflare-workflows:accountId": ACCOUNT}
+    return mocks, install(project=project, stack=stack, config=config, mocks=mocks)
 
 
 def check_worker(reg: Registration) -> None:
@@ -301,9 +296,9 @@ def test_example_with_pulumi_cloudflare(monkeypatch: pytest.MonkeyPatch) -> None
     assert ingest.type == WORKFLOW_TYPE and ingest.dependencies == [api.urn]
     assert ingest.inputs["script_name"] == api.inputs["name"]
     greeter = m.by_name("greeter")
-    assert greeter.inputs["content"] == (EXAMPLE / "src" / "greeter.mjs").read_text()
+    assert greeter.inputs["content"] == (EXAMPLE / "workers" / "greeter.mjs").read_text()
     # pulumi-cloudflare's resources use its default provider: the config keys this package reads are its own.
     assert [r.name for r in m.registrations if r.type == "pulumi:providers:cloudflare"] == []
-    check_worker(api)  # includes the preflight: src/worker.mjs exports IngestWorkflow
+    check_worker(api)  # includes the preflight: workers/worker.mjs exports IngestWorkflow
     ingest_inputs = {k: v for k, v in ingest.inputs.items() if k != "__provider"}
     assert WorkflowProvider().check({}, ingest_inputs).failures == []

@@ -15,7 +15,8 @@ def test_upload_then_read_back_everything(cf_api: ContractClient, deploy: Deploy
         {"type": "plain_text", "name": "GREETING", "text": "hi"},
         OWN,
         {"type": "secret_text", "name": "API_KEY", "text": "s3cret"},
-        {"type": "d1", "name": "DB", "id": "d1-id"},  # wrangler's shape (reference 8 #3)
+        # wrangler's shape: `id`, which Cloudflare's published schema lists as deprecated for `database_id`.
+        {"type": "d1", "name": "DB", "id": "d1-id"},
     ]
     response = deploy("my-script", bindings=bindings)
     assert response.status_code == 200, response.text

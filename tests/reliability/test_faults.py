@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import assert_account, injected_faults, new_project, owned
+
+from tests.reliability.support import assert_account, injected_faults, new_project, owned
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

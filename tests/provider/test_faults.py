@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from provider_support import FAST_RETRY, HOST_V1, HOST_V2, configured
 from pulumi_cloudflare_workflows_provider.cloudflare.errors import NotFoundError
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+from sample_scripts import HOST_V1, HOST_V2
+
+from tests.provider.support import FAST_RETRY, configured
 
 
 @pytest.mark.parametrize("seed", [3, 11])

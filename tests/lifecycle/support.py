@@ -3,8 +3,6 @@ the Cloudflare API and the request log.
 
 Each test gets a fresh account id on the per-worker server, so it sees only its own scripts and workflows, and
 filters the (shared) request log by `/accounts/<id>/`.
-
-(Not named conftest: pytest imports every conftest as `conftest`; test modules import helpers from here.)
 """
 
 from __future__ import annotations
@@ -20,6 +18,15 @@ from pulumi_offline import Stack
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
+
+# The types the SDK's Worker and Workflow register their resources as.
+WORKER = "pulumi-python:dynamic/cloudflare:Worker"
+WORKFLOW = "pulumi-python:dynamic/cloudflare:Workflow"
+
+
+def mutations(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (method, path) requests that can change something: what "left untouched" is checked against."""
+    return [r for r in requests if r[0] in ("PUT", "POST", "PATCH", "DELETE")]
 
 
 class Account:
@@ -116,7 +123,7 @@ def copy_project(name: str, tmp_path: Path, account: Account) -> Project:
         target.mkdir()
         for item in ("Pulumi.yaml", "__main__.py"):
             shutil.copy(REPO / item, target / item)
-        shutil.copytree(REPO / "src", target / "src")
+        shutil.copytree(REPO / "workers", target / "workers")
     else:
         shutil.copytree(
             EXAMPLES / name, target, ignore=shutil.ignore_patterns(".pulumi-offline", "Pulumi.*.yaml")

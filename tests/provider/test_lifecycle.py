@@ -6,7 +6,6 @@ import concurrent.futures
 from typing import Any
 
 import pytest
-from provider_support import CLIENT, HOST_V1, HOST_V2, Providers, configured
 from pulumi_cloudflare_workflows_provider.cloudflare.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -15,6 +14,9 @@ from pulumi_cloudflare_workflows_provider.cloudflare.errors import (
 )
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
+from sample_scripts import CLIENT, HOST_V1, HOST_V2
+
+from tests.provider.support import Providers, configured
 
 
 def deploy_host(p: Providers, script_name: str, workflow_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -245,12 +247,8 @@ def test_read_detects_drift_in_class_script_and_bindings(providers: Providers) -
     assert read.inputs["bindings"]["WF"]["class_name"] == "OrderWorkflowV2"
     assert read.outs["etag"] == worker["etag"] or read.outs["etag"]
     # The refreshed inputs now differ from the program's: the next diff shows an update back.
-    assert (
-        providers.worker.diff(
-            "host", read.outs, providers.worker_inputs("host", bindings=providers.hosted("orders"))
-        ).changes
-        is None
-    )
+    program = providers.worker_inputs("host", bindings=providers.hosted("orders"))
+    assert providers.worker.diff("host", read.outs, program).changes is None
 
     wf_read = providers.workflow.read("orders", workflow)
     assert wf_read.inputs is not None and wf_read.inputs["class_name"] == "OrderWorkflowV2"
@@ -260,17 +258,11 @@ def test_read_detects_drift_in_class_script_and_bindings(providers: Providers) -
 def test_read_of_an_unchanged_remote_matches_state(providers: Providers) -> None:
     worker, workflow = deploy_host(providers, "host", "orders")
     read = providers.worker.read("host", worker)
-    assert (
-        providers.worker.diff(
-            "host", read.outs, providers.worker_inputs("host", bindings=providers.hosted("orders"))
-        ).changes
-        is False
-    )
+    program = providers.worker_inputs("host", bindings=providers.hosted("orders"))
+    assert providers.worker.diff("host", read.outs, program).changes is False
     wf_read = providers.workflow.read("orders", workflow)
-    assert (
-        providers.workflow.diff("orders", wf_read.outs, providers.workflow_inputs("orders", "host")).changes
-        is False
-    )
+    wf_program = providers.workflow_inputs("orders", "host")
+    assert providers.workflow.diff("orders", wf_read.outs, wf_program).changes is False
 
 
 def test_read_detects_drift_in_limits(providers: Providers) -> None:

@@ -8,21 +8,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from program_harness import WORKER_TYPE, WORKFLOW_TYPE, install, run_program
 from pulumi_cloudflare_workflows import Worker, Workflow, WorkflowBinding, WorkflowResource
+from sample_scripts import CLIENT, HOST_V1
+
+from tests.programs.support import WORKER_TYPE, WORKFLOW_TYPE, install, run_program
 
 ACCOUNT = "a" * 32
-SRC = (
-    'import { WorkflowEntrypoint } from "cloudflare:workers";\n'
-    "export class OrderWorkflow extends WorkflowEntrypoint { async run(e, s) {} }\n"
-    "export default { fetch() { return new Response('ok'); } };\n"
-)
-CLIENT = "export default { fetch() { return new Response('client'); } };\n"
-
-
-@pytest.fixture(params=[True, False], ids=["run_in_stack", "runtime_test"])
-def real_runtime(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
 
 
 def run(body: Any, real_runtime: bool = True, **kw: Any) -> Any:
@@ -34,7 +25,7 @@ def run(body: Any, real_runtime: bool = True, **kw: Any) -> Any:
 def test_a_worker_hosts_its_workflow_and_registers_it_after_itself(real_runtime: bool) -> None:
     def program() -> None:
         wf = Workflow("orders", class_name="OrderWorkflow")
-        Worker("host", script=SRC, bindings={"ORDERS": wf})
+        Worker("host", script=HOST_V1, bindings={"ORDERS": wf})
 
     m = run(program, real_runtime)
     host, wf = m.by_name("host"), m.by_name("orders")
@@ -64,7 +55,7 @@ def test_reexported_binding_is_cross_script_and_ordered_after_the_workflow(real_
 
     def program() -> None:
         wf = Workflow("orders", class_name="OrderWorkflow")
-        host = Worker("host", script=SRC, bindings={"ORDERS": wf, "GREETING": "hi"})
+        host = Worker("host", script=HOST_V1, bindings={"ORDERS": wf, "GREETING": "hi"})
         seen["reexport"] = host.bindings["ORDERS"]
         seen["greeting"] = host.bindings["GREETING"]
         Worker("client", script=CLIENT, bindings={"ORDERS": host.bindings["ORDERS"]})
@@ -87,7 +78,7 @@ def test_script_name_method_with_the_client_declared_first(real_runtime: bool) -
     def program() -> None:
         wf = Workflow("invoices", class_name="OrderWorkflow", script_name="inv-host")
         Worker("client", script=CLIENT, bindings={"INVOICES": wf})
-        Worker("host", name="inv-host", script=SRC, bindings={"INVOICES": wf})
+        Worker("host", name="inv-host", script=HOST_V1, bindings={"INVOICES": wf})
 
     m = run(program, real_runtime)
     host, wf, client = m.by_name("host"), m.by_name("invoices"), m.by_name("client")
@@ -117,7 +108,7 @@ def test_hosting_survives_a_synchronous_invoke_before_the_worker() -> None:
     def program() -> None:
         wf = Workflow("orders", class_name="OrderWorkflow")
         pulumi.runtime.invoke("test:index:anything", {})  # pumps the event loop mid-program
-        Worker("host", script=SRC, bindings={"ORDERS": wf})
+        Worker("host", script=HOST_V1, bindings={"ORDERS": wf})
 
     m = run(program, True)
     assert m.by_name("orders").inputs["script_name"] == "proj-dev-host"
@@ -126,8 +117,8 @@ def test_hosting_survives_a_synchronous_invoke_before_the_worker() -> None:
 def test_a_workflow_has_one_host() -> None:
     def program() -> None:
         wf = Workflow("orders", class_name="OrderWorkflow")
-        Worker("host-a", script=SRC, bindings={"ORDERS": wf})
-        Worker("host-b", script=SRC, bindings={"ORDERS": wf})
+        Worker("host-a", script=HOST_V1, bindings={"ORDERS": wf})
+        Worker("host-b", script=HOST_V1, bindings={"ORDERS": wf})
 
     with pytest.raises(ValueError, match="already hosted by Worker 'host-a'"):
         run(program, False)
@@ -138,7 +129,7 @@ def test_outputs_of_a_declaration_resolve_from_the_registered_resource() -> None
 
     def program() -> None:
         wf = Workflow("orders", class_name="OrderWorkflow")
-        Worker("host", script=SRC, bindings={"ORDERS": wf})
+        Worker("host", script=HOST_V1, bindings={"ORDERS": wf})
         pulumi.Output.all(wf.workflow_name, wf.class_name, wf.script_name, wf.resource).apply(
             lambda v: got.update(values=v)
         )
@@ -156,7 +147,7 @@ def test_default_names_come_from_stable_id_and_stack_not_the_class() -> None:
         a = Workflow("orders", class_name="OrderWorkflow")
         b = Workflow("orders-v2", class_name="OrderWorkflow")
         names["a"], names["b"] = a.declared_workflow_name, b.declared_workflow_name
-        Worker("host", script=SRC, bindings={"A": a, "B": b})
+        Worker("host", script=HOST_V1, bindings={"A": a, "B": b})
 
     run(program, False, stack="prod")
     assert names == {"a": "proj-prod-orders", "b": "proj-prod-orders-v2"}
@@ -177,7 +168,7 @@ def test_an_alias_keeps_the_default_names_of_the_old_logical_name() -> None:
         wf = Workflow("order-flow", class_name="OrderWorkflow", opts=opts)
         Worker(
             "api-v2",
-            script=SRC,
+            script=HOST_V1,
             bindings={"ORDERS": wf},
             opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="api")]),
         )
@@ -204,9 +195,9 @@ def test_declarations_validate_names_early() -> None:
         not_a_str: Any = pulumi.Output.from_input("X")
         Workflow("X", class_name=not_a_str)
     with pytest.raises(ValueError, match="exactly one"):
-        Worker("w", script=SRC, entrypoint="x.mjs")
+        Worker("w", script=HOST_V1, entrypoint="x.mjs")
     with pytest.raises(ValueError, match="name"):
-        Worker("w", name="Bad_Name!", script=SRC)
+        Worker("w", name="Bad_Name!", script=HOST_V1)
 
 
 def test_binding_values_to_cloudflare_shapes() -> None:
@@ -270,21 +261,21 @@ def test_account_id_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_hosted_workflow_lives_in_its_hosts_account() -> None:
     def program() -> None:
         wf = Workflow("orders", class_name="OrderWorkflow", account_id="b" * 32)
-        Worker("host", script=SRC, bindings={"ORDERS": wf}, account_id="c" * 32)
+        Worker("host", script=HOST_V1, bindings={"ORDERS": wf}, account_id="c" * 32)
 
     with pytest.raises(ValueError, match="account"):
         run(program, False)
 
 
 def test_entrypoint_is_read_at_program_time(tmp_path: Path) -> None:
-    (tmp_path / "entry.mjs").write_text(SRC)
+    (tmp_path / "entry.mjs").write_text(HOST_V1)
 
     def program() -> None:
         Worker("w", entrypoint=tmp_path / "entry.mjs", compatibility_flags=["nodejs_compat", "nodejs_compat"])
 
     m = run(program, False)
     inputs = m.by_name("w").inputs
-    assert (inputs["main_module"], inputs["script"]) == ("entry.mjs", SRC)
+    assert (inputs["main_module"], inputs["script"]) == ("entry.mjs", HOST_V1)
     assert inputs["compatibility_flags"] == ["nodejs_compat"]
     assert inputs["compatibility_date"] == "2025-04-01"
 
@@ -292,7 +283,7 @@ def test_entrypoint_is_read_at_program_time(tmp_path: Path) -> None:
 def test_the_provider_string_is_tiny_constant_and_not_secret() -> None:
     m = run(
         lambda: Worker(
-            "host", script=SRC, bindings={"ORDERS": Workflow("orders", class_name="OrderWorkflow")}
+            "host", script=HOST_V1, bindings={"ORDERS": Workflow("orders", class_name="OrderWorkflow")}
         ),
         False,
     )
@@ -300,7 +291,7 @@ def test_the_provider_string_is_tiny_constant_and_not_secret() -> None:
     assert all(isinstance(s, str) and len(s) < 200 for s in strings.values())
     assert b"pulumi_cloudflare_workflows_provider.worker" in base64.b64decode(strings["host"])
     assert b"pulumi_cloudflare_workflows_provider.workflow" in base64.b64decode(strings["orders"])
-    m2 = run(lambda: Worker("host", script=SRC), False)
+    m2 = run(lambda: Worker("host", script=HOST_V1), False)
     assert m2.by_name("host").inputs["__provider"] == strings["host"]
 
 
@@ -354,7 +345,21 @@ def test_script_name_set_to_a_workers_logical_name_is_caught_while_the_program_r
     # The host's script name is derived ("proj-dev-billing-host"), so "billing-host" names no script.
     def program() -> None:
         wf = Workflow("billing", class_name="OrderWorkflow", script_name="billing-host")
-        Worker("billing-host", script=SRC, bindings={"BILLING": wf})
+        Worker("billing-host", script=HOST_V1, bindings={"BILLING": wf})
 
     with pytest.raises(ValueError, match=r"this Worker's logical name.*script_name='proj-dev-billing-host'"):
+        run(program)
+
+
+@pytest.mark.timeout(60)
+def test_a_host_that_fails_after_claiming_fails_its_workflows_outputs() -> None:
+    # The host claims "orders", then fails on its next binding (a value no binding can hold). A resource
+    # that waits on the workflow's outputs must fail with the host's error; left pending, the program hangs.
+    def program() -> None:
+        wf = Workflow("orders", class_name="OrderWorkflow")
+        with pytest.raises(TypeError):
+            Worker("host", script=HOST_V1, bindings={"ORDERS": wf, "BROKEN": 42})  # type: ignore[dict-item]
+        Worker("client", script=CLIENT, bindings={"NAME": wf.workflow_name})
+
+    with pytest.raises(TypeError, match="BROKEN"):
         run(program)

@@ -1,5 +1,5 @@
-"""Shared pieces of the provider tests: scripts, a fast retry policy and providers configured against a
-real cloudflare-local (kept out of conftest.py so tests import them by a unique module name)."""
+"""Shared pieces of the provider tests: a fast retry policy and providers configured against a real
+cloudflare-local. The scripts they deploy are the shared ones of `sample_scripts`."""
 
 from __future__ import annotations
 
@@ -11,25 +11,7 @@ from pulumi.dynamic.config import Config
 from pulumi_cloudflare_workflows_provider.cloudflare.client import RetryPolicy
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
-
-HOST_V1 = """import { WorkflowEntrypoint } from "cloudflare:workers";
-export class OrderWorkflow extends WorkflowEntrypoint {
-  async run(event, step) { return await step.do("one", async () => 1); }
-}
-export default { async fetch() { return new Response("v1"); } };
-"""
-
-HOST_V2 = """import { WorkflowEntrypoint } from "cloudflare:workers";
-export class OrderWorkflow extends WorkflowEntrypoint {
-  async run(event, step) { return await step.do("one", async () => 1); }
-}
-export class OrderWorkflowV2 extends WorkflowEntrypoint {
-  async run(event, step) { return await step.do("two", async () => 2); }
-}
-export default { async fetch() { return new Response("v2"); } };
-"""
-
-CLIENT = 'export default { async fetch(req, env) { return new Response("client"); } };\n'
+from sample_scripts import HOST_V1
 
 FAST_RETRY = RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.5, max_retry_after=1.0)
 

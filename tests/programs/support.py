@@ -75,8 +75,10 @@ def install(
     stack: str = "dev",
     config: dict[str, str] | None = None,
     preview: bool = False,
+    mocks: pulumi.runtime.Mocks | None = None,
 ) -> RecordingMonitor:
-    mocks = EchoMocks()
+    """Installs `mocks` (by default `EchoMocks`) and the stack config; returns the monitor that records."""
+    mocks = mocks or EchoMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config or {}))
