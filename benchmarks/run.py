@@ -17,7 +17,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import bench_api, bench_engine_build, bench_faults, bench_imports, bench_preview, bench_serialize
+from . import (
+    bench_api,
+    bench_calls,
+    bench_engine_build,
+    bench_faults,
+    bench_imports,
+    bench_preview,
+    bench_ratelimit,
+    bench_scale,
+    bench_serialize,
+    bench_state,
+)
 from .common import Section, loadavg, machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -29,6 +40,10 @@ SECTIONS: dict[str, Callable[[], Section]] = {
     "engine": bench_preview.run,
     "api": bench_api.run,
     "faults": bench_faults.run,
+    "calls": bench_calls.run,
+    "state": bench_state.run,
+    "ratelimit": bench_ratelimit.run,
+    "scale": bench_scale.run,
 }
 
 

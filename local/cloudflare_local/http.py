@@ -2,8 +2,8 @@
 
 werkzeug rather than http.server: its routing map gives typed path rules with specificity (static
 segments like `/instances/batch` win over `<instance_id>`), `Request` parses queries and bodies, and
-`make_server(threaded=True)` serves HTTP/1.1 keep-alive with a thread per connection. The model below is
-shared by all threads and serialises its own changes.
+`make_server(threaded=True)` serves HTTP/1.1 with a thread per connection, kept alive (server.py). The model
+below is shared by all threads and serialises its own changes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from werkzeug.wrappers import Request, Response
 from cloudflare_local import api_workers, api_workflows, errors
 from cloudflare_local.api import Call, Handler, Reply
 from cloudflare_local.errors import ApiError
-from cloudflare_local.faults import Fault, FaultInjector
+from cloudflare_local.faults import Fault, FaultInjector, RateLimitStorms
 from cloudflare_local.models import Backend
 from cloudflare_local.validation import check_account_id
 
@@ -66,17 +66,39 @@ def api_error(exc: ApiError) -> Response:
 
 
 class RequestLog:
-    """The API requests received, in order (`GET /__local/requests`); never headers, so never tokens."""
+    """The API requests received, in order (`GET /__local/requests`); never headers, so never tokens.
+
+    Each entry also says when the request arrived (`started`, Unix seconds), how long it took (`seconds`) and
+    which client connection carried it (`connection`, the client's port): what the benchmarks need to count
+    calls in flight and connections opened."""
 
     def __init__(self) -> None:
         self._items: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._lock = threading.Lock()
 
-    def add(self, method: str, path: str, query: str, status: int, fault: str | None) -> None:
+    def add(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        fault: str | None,
+        *,
+        started: float,
+        connection: str,
+    ) -> None:
+        item = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "fault": fault,
+            "started": round(started, 6),
+            "seconds": round(time.time() - started, 6),
+            "connection": connection,
+        }
         with self._lock:
-            self._items.append(
-                {"method": method, "path": path, "query": query, "status": status, "fault": fault}
-            )
+            self._items.append(item)
 
     def items(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -96,6 +118,7 @@ class App:
         self.backend = backend
         self.token = token
         self.faults = faults or FaultInjector()
+        self.storms = RateLimitStorms()
         self.requests = RequestLog()
         self.handlers: dict[str, Handler] = {}
         rules = []
@@ -108,6 +131,9 @@ class App:
     # -- WSGI --------------------------------------------------------------------------------------
     def __call__(self, environ: WSGIEnviron, start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        # Read the body to its end whatever the route does with it: the connection stays open for the next
+        # request (server.py), which must not start inside this one's unread body.
+        request.get_data()
         path = request.path
         if path.startswith("/__local/"):
             response = self.local(request)
@@ -120,21 +146,31 @@ class App:
 
     # -- the API -------------------------------------------------------------------------------------
     def api(self, request: Request, environ: WSGIEnviron) -> Response:
+        started = time.time()
         path = request.path[len(API_PREFIX) :].rstrip("/") or "/"
         query = request.query_string.decode("latin-1")
+        connection = str(environ.get("REMOTE_PORT", ""))
+
+        def logged(status: int, fault: str | None) -> None:
+            self.requests.add(
+                request.method, request.path, query, status, fault, started=started, connection=connection
+            )
+
+        wait = self.storms.retry_after(started)
+        if wait is not None:
+            logged(429, "storm")
+            return self._rate_limited(wait)
         fault = self.faults.draw()
         if fault is not None and fault.kind == "drop":
-            self.requests.add(request.method, request.path, query, 0, "drop")
+            logged(0, "drop")
             self._drop(environ)
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         elif fault is not None:
-            self.requests.add(request.method, request.path, query, fault.status, fault.kind)
+            logged(fault.status, fault.kind)
             return self._fault_response(fault)
         response = self._dispatch(request, path)
-        self.requests.add(
-            request.method, request.path, query, response.status_code, fault.kind if fault else None
-        )
+        logged(response.status_code, fault.kind if fault else None)
         return response
 
     def _dispatch(self, request: Request, path: str) -> Response:
@@ -181,12 +217,14 @@ class App:
         return None
 
     @staticmethod
-    def _fault_response(fault: Fault) -> Response:
+    def _rate_limited(retry_after: int) -> Response:
+        body = error_envelope(errors.RATE_LIMITED, "Please wait and consider throttling your request speed")
+        return json_response(body, 429, {"Retry-After": str(retry_after)})
+
+    @classmethod
+    def _fault_response(cls, fault: Fault) -> Response:
         if fault.status == 429:
-            body = error_envelope(
-                errors.RATE_LIMITED, "Please wait and consider throttling your request speed"
-            )
-            return json_response(body, 429, {"Retry-After": str(fault.retry_after)})
+            return cls._rate_limited(fault.retry_after)
         if fault.status == 502:
             return Response(EDGE_502, status=502, content_type="text/html")
         message = "Internal server error" if fault.status == 500 else "Service temporarily unavailable"
@@ -223,4 +261,14 @@ class App:
             return json_response({"ok": True, **config.to_json()})
         if path == "/__local/faults" and request.method == "GET":
             return json_response({"ok": True, **self.faults.config.to_json()})
+        if path == "/__local/ratelimit" and request.method == "POST":
+            try:
+                body = json.loads(request.get_data() or b"{}")
+                if not isinstance(body, dict):
+                    raise ValueError("expected a JSON object")
+                return json_response({"ok": True, **self.storms.configure(body)})
+            except ValueError as exc:
+                return json_response({"ok": False, "error": str(exc)}, 400)
+        if path == "/__local/ratelimit" and request.method == "GET":
+            return json_response({"ok": True, **self.storms.to_json()})
         return json_response({"ok": False, "error": f"no such hook: {request.method} {path}"}, 404)

@@ -246,7 +246,8 @@ class CloudflareLocalServer:
             return False
 
     def requests(self) -> list[dict[str, Any]]:
-        """The API request log: [{"method", "path", "query", "status", "fault"}], oldest first."""
+        """The API request log, oldest first: [{"method", "path", "query", "status", "fault", "started",
+        "seconds", "connection"}]."""
         response = self._hooks().get("/__local/requests")
         response.raise_for_status()
         result: list[dict[str, Any]] = response.json()
@@ -261,6 +262,20 @@ class CloudflareLocalServer:
         if seed is not None:
             body["seed"] = seed
         response = self._hooks().post("/__local/faults", json=body)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def set_rate_limit_storms(self, every: int, seconds: int = 1) -> dict[str, Any]:
+        """After every `every` requests served, answer all API requests 429 for `seconds` (0: off)."""
+        response = self._hooks().post("/__local/ratelimit", json={"every": every, "seconds": seconds})
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def rate_limit_storms(self) -> dict[str, Any]:
+        """The storms so far: {"every", "seconds", "storms": [{"started", "seconds", "rejected"}]}."""
+        response = self._hooks().get("/__local/ratelimit")
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import selectors
 import signal
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+import werkzeug.serving
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from cloudflare_local.faults import FaultInjector
@@ -19,6 +22,7 @@ from cloudflare_local.store import Store
 
 log = logging.getLogger("cloudflare_local")
 DB_NAME = "cloudflare-local.sqlite3"
+IDLE_TIMEOUT = 60.0
 
 
 @dataclass
@@ -32,11 +36,43 @@ class ServerConfig:
     runtime: bool = False
 
 
+class _NoDrain:
+    """Stands in for the ``selectors`` module inside ``werkzeug.serving``, whose only use there is the drain
+    after each response: for 10 ms it reads whatever the client sent next and throws it away, which on a
+    kept-alive connection is the next request. ``App`` reads every request body itself, so nothing is left
+    to drain; this selector reports nothing readable."""
+
+    EVENT_READ = selectors.EVENT_READ
+
+    class DefaultSelector(selectors.DefaultSelector):
+        def select(self, timeout: float | None = None) -> list[Any]:
+            return []
+
+
 class _Handler(WSGIRequestHandler):
-    """Access log lines without the client address noise; never headers (tokens live there)."""
+    """werkzeug's handler with HTTP/1.1 keep-alive, and access log lines without headers (tokens live there).
+
+    werkzeug's development server closes every connection (it sends ``Connection: close`` and drains the
+    socket after each response) because a request body the application left unread would be taken for the
+    next request. Cloudflare keeps connections alive, and a client that reuses them must be measurable
+    against this stand-in, so ``App`` reads every request body to its end before answering, the drain is
+    off (:class:`_NoDrain`) and this handler drops werkzeug's ``Connection: close``. A client that asks for
+    ``close``, or speaks HTTP/1.0, still gets it (``http.server`` decides that from the request). An idle
+    connection is closed after ``timeout`` seconds. tests/cloudflare_local/test_server.py pins all three.
+    """
+
+    timeout = IDLE_TIMEOUT
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" and not self.close_connection:
+            return
+        super().send_header(keyword, value)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.info("%s %s", self.requestline, code)
+
+
+werkzeug.serving.selectors = _NoDrain  # type: ignore[assignment]
 
 
 def build(config: ServerConfig) -> tuple[App, Store]:

@@ -17,9 +17,12 @@ import threading
 __all__ = [
     "SCRIPT",
     "WORKFLOW",
+    "forget_deployment",
+    "fresh_script",
     "handed_over",
     "kept_script",
     "record_derived_workflow",
+    "record_fresh_script",
     "record_handover",
     "record_kept_script",
     "renamed_into",
@@ -76,3 +79,32 @@ def kept_script(account_id: str, script_name: str) -> bool:
     """Whether a workflow this script hosts was kept from deletion (so the script must be kept too)."""
     with _lock:
         return (account_id, script_name) in _kept_scripts
+
+
+# Scripts a create of this deployment uploaded where no script of that name existed. No live workflow can run
+# a class of such a script except one left behind by a forced delete of an earlier script of that name, so a
+# derived-name workflow created on it skips the rename guard's list of every workflow (the call that costs
+# most at scale). Nothing can be lost by the skip: a renamed workflow's old resource is still kept by its
+# delete (:func:`renamed_into`).
+_fresh_scripts: set[tuple[str, str]] = set()
+
+
+def record_fresh_script(account_id: str, script_name: str) -> None:
+    with _lock:
+        _fresh_scripts.add((account_id, script_name))
+
+
+def fresh_script(account_id: str, script_name: str) -> bool:
+    """Whether this deployment created `script_name` where none existed."""
+    with _lock:
+        return (account_id, script_name) in _fresh_scripts
+
+
+def forget_deployment() -> None:
+    """Drop every record, as a new provider process starts with none: the next deployment begins. (The engine
+    starts a process per deployment; tests that play several deployments in one process call this.)"""
+    with _lock:
+        _taken.clear()
+        _derived.clear()
+        _kept_scripts.clear()
+        _fresh_scripts.clear()

@@ -29,7 +29,7 @@ from . import naming, plan, rules
 from .base import CloudflareProvider, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .diagnostics import warn
-from .handover import SCRIPT, handed_over, kept_script, record_handover
+from .handover import SCRIPT, handed_over, kept_script, record_fresh_script, record_handover
 from .workflow import rename_guard
 
 __all__ = ["WorkerProvider"]
@@ -208,6 +208,8 @@ class WorkerProvider(CloudflareProvider):
         result = self._upload(props) or {}
         if props.get("adopt"):
             record_handover(SCRIPT, account, name)
+        else:
+            record_fresh_script(account, name)
         return CreateResult(name, self.outputs(props, result))
 
     @reported

@@ -31,6 +31,7 @@ from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .diagnostics import warn
 from .handover import (
     WORKFLOW,
+    fresh_script,
     handed_over,
     record_derived_workflow,
     record_handover,
@@ -206,7 +207,7 @@ class WorkflowProvider(CloudflareProvider):
                 raise takeover_refusal(
                     account, name, remote or {}, props, client.url(f"/accounts/{account}/workflows/{name}")
                 )
-            if props.get("derived_name"):
+            if props.get("derived_name") and not fresh_script(account, props["script_name"]):
                 rename_guard(client, account, name, props["class_name"], props["script_name"])
         result = client.put_workflow(account, name, _put_body(props)) or {}
         if props.get("adopt"):

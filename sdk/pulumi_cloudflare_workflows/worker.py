@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
@@ -55,32 +55,36 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
     :param account_id: defaults to ``cloudflare-workflows:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``.
     """
 
-    account_id: pulumi.Output[str]
-    name: pulumi.Output[str]
-    """The script name (the resource's id)."""
-    script: pulumi.Output[str]
-    main_module: pulumi.Output[str]
-    compatibility_date: pulumi.Output[str]
-    compatibility_flags: pulumi.Output[list[str]]
-    adopt: pulumi.Output[bool]
-    derived_name: pulumi.Output[bool]
-    """True when ``name`` was derived from the logical name: ``check`` then refuses to let it change."""
-    owner_tag: pulumi.Output[str]
-    """The script tag marking it as this resource's, so a refused create can name an interrupted create of
-    this stack as the likely cause (it is never taken over without ``adopt=True``)."""
-    etag: pulumi.Output[str]
-    created_on: pulumi.Output[str]
-    modified_on: pulumi.Output[str]
-    bindings: Mapping[str, BindingValue]
-    """Re-export map: ``worker.bindings["X"]`` can be bound by another Worker as is. A Workflow hosted here
-    comes out as a ``WorkflowBinding`` whose ``script_name`` is this script."""
-    bindings_state: pulumi.Output[dict[str, dict[str, Any]]]
-    """The ``bindings`` property as stored in state (binding name -> Cloudflare body without ``name``)."""
-    hosted_workflows: list[Workflow]
-    """The Workflows this Worker hosts (registered after it)."""
-    declared_name: str
-    """The script name as declared, a plain string known while the program runs (``name`` is its Output).
-    Workflow's ``declared_*`` attributes follow the same convention."""
+    # For type checkers and editors only: Pulumi resolves a resource class's annotations with
+    # typing.get_type_hints on every registration, uncached (pulumi/_types.py, resource_types), which cost
+    # 0.3-0.6 ms per resource here (benchmarks/bench_scale.py). The outputs themselves need no declared type.
+    if TYPE_CHECKING:
+        account_id: pulumi.Output[str]
+        name: pulumi.Output[str]
+        """The script name (the resource's id)."""
+        script: pulumi.Output[str]
+        main_module: pulumi.Output[str]
+        compatibility_date: pulumi.Output[str]
+        compatibility_flags: pulumi.Output[list[str]]
+        adopt: pulumi.Output[bool]
+        derived_name: pulumi.Output[bool]
+        """True when ``name`` was derived from the logical name: ``check`` then refuses to let it change."""
+        owner_tag: pulumi.Output[str]
+        """The script tag marking it as this resource's, so a refused create can name an interrupted create of
+        this stack as the likely cause (it is never taken over without ``adopt=True``)."""
+        etag: pulumi.Output[str]
+        created_on: pulumi.Output[str]
+        modified_on: pulumi.Output[str]
+        bindings: Mapping[str, BindingValue]
+        """Re-export map: ``worker.bindings["X"]`` can be bound by another Worker as is. A Workflow hosted
+        here comes out as a ``WorkflowBinding`` whose ``script_name`` is this script."""
+        bindings_state: pulumi.Output[dict[str, dict[str, Any]]]
+        """The ``bindings`` property as stored in state (binding name -> Cloudflare body without ``name``)."""
+        hosted_workflows: list[Workflow]
+        """The Workflows this Worker hosts (registered after it)."""
+        declared_name: str
+        """The script name as declared, a plain string known while the program runs (``name`` is its Output).
+        Workflow's ``declared_*`` attributes follow the same convention."""
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ declared first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
@@ -34,22 +34,27 @@ __all__ = ["Workflow", "WorkflowResource"]
 class WorkflowResource(pulumi.dynamic.Resource, module="cloudflare", name="Workflow"):
     """The registered Workflow (what previews and state show). Created by ``Workflow``; not built directly."""
 
-    account_id: pulumi.Output[str]
-    workflow_name: pulumi.Output[str]
-    """The Cloudflare workflow name (account-global; the resource's id)."""
-    class_name: pulumi.Output[str]
-    """The ``WorkflowEntrypoint`` class that runs the workflow."""
-    script_name: pulumi.Output[str]
-    """The Worker script that exports the class."""
-    limits: pulumi.Output[dict[str, int] | None]
-    adopt: pulumi.Output[bool]
-    derived_name: pulumi.Output[bool]
-    """True when ``workflow_name`` was derived from the logical name: ``check`` then refuses to let it change,
-    and ``create`` refuses it next to a live workflow on the same class (a rename without an alias)."""
-    workflow_id: pulumi.Output[str]
-    """Cloudflare's id for the workflow: stable across class renames and script moves."""
-    version_id: pulumi.Output[str]
-    created_on: pulumi.Output[str]
+    # For type checkers and editors only: Pulumi resolves a resource class's annotations with
+    # typing.get_type_hints on every registration, uncached (pulumi/_types.py, resource_types), which cost
+    # 0.3-0.6 ms per resource here (benchmarks/bench_scale.py). The outputs themselves need no declared type.
+    if TYPE_CHECKING:
+        account_id: pulumi.Output[str]
+        workflow_name: pulumi.Output[str]
+        """The Cloudflare workflow name (account-global; the resource's id)."""
+        class_name: pulumi.Output[str]
+        """The ``WorkflowEntrypoint`` class that runs the workflow."""
+        script_name: pulumi.Output[str]
+        """The Worker script that exports the class."""
+        limits: pulumi.Output[dict[str, int] | None]
+        adopt: pulumi.Output[bool]
+        derived_name: pulumi.Output[bool]
+        """True when ``workflow_name`` was derived from the logical name: ``check`` then refuses to let it
+        change, and ``create`` refuses it next to a live workflow on the same class (a rename without an
+        alias)."""
+        workflow_id: pulumi.Output[str]
+        """Cloudflare's id for the workflow: stable across class renames and script moves."""
+        version_id: pulumi.Output[str]
+        created_on: pulumi.Output[str]
 
     def __init__(self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         super().__init__(

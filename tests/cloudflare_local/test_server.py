@@ -53,11 +53,17 @@ def test_routing_errors(cf_api: ContractClient) -> None:
 
 def test_request_log_records_api_calls_in_order(fresh_cloudflare_local: CloudflareLocalServer) -> None:
     server = fresh_cloudflare_local
+    before = time.time()
     with api_client(server, "acc") as client:
         client.get("/workflows", params={"page": 2})
         client.get("/workflows/missing")
         client.put("/workflows/bad.name", json={})
-    assert server.requests() == [
+    logged = server.requests()
+    timing = [(e.pop("started"), e.pop("seconds"), e.pop("connection")) for e in logged]
+    # When each arrived, in order, how long it took, and the client connection (one, kept alive).
+    assert [t[0] for t in timing] == sorted(t[0] for t in timing) and timing[0][0] >= before - 1
+    assert all(0 <= t[1] < 5 for t in timing) and len({t[2] for t in timing}) == 1 and timing[0][2]
+    assert logged == [
         {
             "method": "GET",
             "path": "/client/v4/accounts/acc/workflows",
@@ -137,6 +143,48 @@ def test_faults_are_seeded_and_shaped(fresh_cloudflare_local: CloudflareLocalSer
     assert _outcomes(server, 5) == ["200"] * 5
     bad = httpx.post(f"{server.url}/__local/faults", json={"rate": 2})
     assert bad.status_code == 400
+
+
+def test_connections_are_kept_alive_and_bodies_never_leak_into_the_next_request(
+    fresh_cloudflare_local: CloudflareLocalServer,
+) -> None:
+    # Cloudflare keeps connections alive, so a client's reuse of them is measurable here. A refused upload
+    # whose body the route never reads must not leave that body to be parsed as the next request.
+    server = fresh_cloudflare_local
+    url = f"{server.api_base}/accounts/acc/workflows"
+    with httpx.Client(headers={"Authorization": f"Bearer {server.token}"}, timeout=10) as client:
+        first = client.get(url)
+        refused = client.put(f"{url}/x", content=b"x" * 1_000_000, headers={"Authorization": "Bearer no"})
+        after = client.get(url)
+        closing = client.get(url, headers={"Connection": "close"})
+        reopened = client.get(url)
+    assert [r.status_code for r in (first, refused, after, closing, reopened)] == [200, 403, 200, 200, 200]
+    assert "connection" not in first.headers and closing.headers["connection"] == "close"
+    ports = [e["connection"] for e in server.requests()]
+    assert len(set(ports[:4])) == 1 and ports[4] != ports[3]
+
+
+def test_rate_limit_storms_reject_everything_for_their_window(
+    fresh_cloudflare_local: CloudflareLocalServer,
+) -> None:
+    server = fresh_cloudflare_local
+    server.set_rate_limit_storms(every=3, seconds=1)
+    with api_client(server, "acc") as client:
+        served = [client.get("/workflows").status_code for _ in range(3)]
+        limited = client.get("/workflows")
+        again = client.get("/workflows")
+        # Retry-After is the whole seconds left in the window: waiting that long, once, is enough.
+        time.sleep(float(limited.headers["Retry-After"]))
+        after = client.get("/workflows")
+    assert served == [200, 200, 200]
+    assert (limited.status_code, limited.headers["Retry-After"], errors_of(limited)) == (429, "1", [971])
+    assert again.status_code == 429 and after.status_code == 200
+    storms = server.rate_limit_storms()["storms"]
+    assert [(s["seconds"], s["rejected"]) for s in storms] == [(1, 2)]
+    assert [e["fault"] for e in server.requests()] == [None, None, None, "storm", "storm", None]
+    server.set_rate_limit_storms(every=0)
+    assert server.rate_limit_storms()["storms"] == []
+    assert httpx.post(f"{server.url}/__local/ratelimit", json={"every": -1}).status_code == 400
 
 
 def test_faulted_requests_change_nothing(fresh_cloudflare_local: CloudflareLocalServer) -> None:

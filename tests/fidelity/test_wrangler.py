@@ -18,7 +18,7 @@ from cloudflare_local.testing import api_client
 
 pytestmark = pytest.mark.wrangler
 
-GUARD = Path(__file__).with_name("loopback_guard.cjs")
+GUARD = Path(__file__).resolve().parents[2] / "local" / "node" / "loopback_guard.cjs"
 
 HOST_SOURCE = """\
 import { WorkflowEntrypoint } from "cloudflare:workers";

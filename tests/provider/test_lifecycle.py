@@ -6,6 +6,7 @@ import concurrent.futures
 from typing import Any
 
 import pytest
+from pulumi_cloudflare_workflows_provider import handover, plan
 from pulumi_cloudflare_workflows_provider.cloudflare.errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -27,7 +28,8 @@ def deploy_host(p: Providers, script_name: str, workflow_name: str) -> tuple[dic
 
 def test_create_echoes_inputs_and_computed_outputs(providers: Providers) -> None:
     worker, workflow = deploy_host(providers, "host", "orders")
-    assert worker["name"] == "host" and worker["script"] == HOST_V1 and worker["etag"]
+    assert worker["name"] == "host" and worker["etag"]
+    assert "script" not in worker and worker["script_sha256"] == plan.digest(HOST_V1)
     assert workflow["workflow_name"] == "orders" and workflow["script_name"] == "host"
     assert workflow["workflow_id"] and workflow["version_id"] and workflow["created_on"]
     remote = providers.workflow.client().get_workflow(providers.account_id, "orders")
@@ -36,6 +38,33 @@ def test_create_echoes_inputs_and_computed_outputs(providers: Providers) -> None
         "OrderWorkflow",
         "host",
     )
+
+
+def test_a_new_host_and_its_workflow_take_four_calls(providers: Providers) -> None:
+    # GET (no such script), PUT the script, GET (no such workflow), PUT the workflow: the rename guard's list
+    # of every workflow is skipped for a script this deployment created, on which no workflow can run yet.
+    seen = len(providers.account_requests())
+    providers.worker.create(providers.worker_inputs("host", bindings=providers.hosted("orders")))
+    providers.workflow.create(providers.workflow_inputs("orders", "host", derived_name=True))
+    log = providers.account_requests()[seen:]
+    calls = [(r["method"], r["path"].rsplit("/", 2)[-2:], r["status"]) for r in log]
+    assert calls == [
+        ("GET", ["host", "settings"], 404),
+        ("PUT", ["scripts", "host"], 200),
+        ("GET", ["workflows", "orders"], 404),
+        ("PUT", ["workflows", "orders"], 200),
+    ]
+    # Each provider keeps one client, and the client keeps its connection alive.
+    assert log[0]["connection"] == log[1]["connection"] and log[2]["connection"] == log[3]["connection"]
+
+
+def test_the_rename_guard_lists_workflows_when_the_host_existed_before(providers: Providers) -> None:
+    providers.worker.create(providers.worker_inputs("host", bindings=providers.hosted("proj-dev-orders")))
+    handover.forget_deployment()  # a later `up`: the host existed before it
+    seen = len(providers.account_requests())
+    providers.workflow.create(providers.workflow_inputs("proj-dev-orders", "host", derived_name=True))
+    methods = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in providers.account_requests()[seen:]]
+    assert methods == [("GET", "proj-dev-orders"), ("GET", "workflows"), ("PUT", "proj-dev-orders")]
 
 
 def test_rerunning_the_same_program_diffs_as_no_change(providers: Providers) -> None:
@@ -122,6 +151,7 @@ def test_a_derived_name_next_to_a_live_workflow_on_the_same_class_is_refused_as_
     # The logical name "orders" was renamed to "order-flow" without an alias: the derived workflow name moves,
     # so the name check alone would pass and the end of the update would delete the live workflow.
     _, live = deploy_host(providers, "host", "proj-dev-orders")
+    handover.forget_deployment()  # the rename comes in a later `up`, whose provider process is new
     renamed = providers.workflow_inputs("proj-dev-order-flow", "host", derived_name=True)
     with pytest.raises(AlreadyExistsError) as info:
         providers.workflow.create(renamed)

@@ -223,3 +223,17 @@ def test_a_derived_name_may_not_change_under_an_existing_resource(
     assert (reason is not None) == blocked
     if reason:
         assert "'p-dev-a'" in reason and "aliases" in reason and "name='p-dev-a'" in reason
+
+
+def test_outputs_hold_the_scripts_digest_and_diffs_compare_it() -> None:
+    news = worker()
+    state = plan.WORKER.outputs(news, {"etag": "e"})
+    # The whole script stays in the state's inputs (what `--diff` shows); outputs keep its sha256 only.
+    assert "script" not in state and state["script_sha256"] == plan.digest(MINIMAL_HOST)
+    assert len(state["script_sha256"]) == 64 and state["etag"] == "e"
+    assert not plan.diff_worker(state, news).has_changes
+    assert plan.diff_worker(state, worker(script=MINIMAL_HOST + "// v2\n")).changed == ["script"]
+    assert plan.diff_worker(state, worker(script=UNKNOWN)).changed == ["script"]
+    # A state written before outputs held digests (the script itself) diffs the same way.
+    assert not plan.diff_worker(outputs(news), news).has_changes
+    assert plan.diff_worker(outputs(news), worker(script="export default {};\n")).changed == ["script"]
