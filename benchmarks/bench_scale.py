@@ -11,6 +11,7 @@ provider calls in flight and the HTTP connections opened, both read from cloudfl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudflare_local.process import CloudflareLocalServer
+from pulumi_cloudflare_workflows_provider.diagnostics import TRACE_ENV
 from pulumi_offline import OperationResult, Stack
 
 from .common import ROOT, TOKEN, Section
@@ -102,6 +104,15 @@ def in_flight(log: list[dict[str, Any]]) -> float:
     return sum(r["seconds"] for r in log) / (end - start) if end > start else float(len(log))
 
 
+def provider_calls(trace: Path) -> list[dict[str, Any]]:
+    """The provider's create/update/read/delete calls, as the provider traced them (``CFWF_TRACE_FILE``), in
+    the request log's shape (`started`, `seconds`)."""
+    if not trace.exists():
+        return []
+    spans = [json.loads(line) for line in trace.read_text().splitlines() if line.strip()]
+    return [{"started": s["started"], "seconds": s["ended"] - s["started"]} for s in spans]
+
+
 def connections_per_100(log: list[dict[str, Any]]) -> float:
     return 100.0 * len({r["connection"] for r in log}) / len(log) if log else 0.0
 
@@ -145,12 +156,16 @@ def parallelism(server: CloudflareLocalServer, work: Path, rec: Recorder) -> Non
     for parallel in PARALLEL:
         run = new_run(server, work, "ours", PARALLEL_SIZE)
         name = "default" if parallel is None else str(parallel)
+        trace = run.work / "provider-trace.jsonl"
+        run.stack.env[TRACE_ENV] = str(trace)
         try:
             started = time.perf_counter()
             result = run.stack.up(skip_preview=True, parallel=parallel)
             seconds = time.perf_counter() - started
             rec.add(f"parallel.{name}.up", seconds, result, f"up --parallel={name}")
             log = api_log(server, run.account_id)
+            calls = provider_calls(trace)
+            rec.samples.setdefault(f"parallel.{name}.provider_in_flight", []).append(in_flight(calls))
             rec.samples.setdefault(f"parallel.{name}.in_flight", []).append(in_flight(log))
             per_100 = connections_per_100(log)
             rec.samples.setdefault(f"parallel.{name}.connections_per_100", []).append(per_100)
@@ -304,5 +319,6 @@ def _parallel_what(key: str) -> str:
     return {
         "up": f"the first `up` of {PARALLEL_SIZE} Workflows at {setting}: wall",
         "in_flight": f"API requests in flight on average during that `up` ({setting})",
+        "provider_in_flight": f"provider create calls in flight on average during that `up` ({setting})",
         "connections_per_100": f"HTTP connections opened per 100 API requests during that `up` ({setting})",
     }[what]

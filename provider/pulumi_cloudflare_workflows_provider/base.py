@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -21,7 +22,7 @@ from . import rules
 from .cloudflare.client import CloudflareClient, RetryPolicy
 from .cloudflare.errors import CloudflareError, ConflictError, NotFoundError
 from .config import ProviderSettings, resolve_settings
-from .diagnostics import print_error
+from .diagnostics import print_error, trace
 from .handover import record_handover
 from .plan import Kind, derived_name_change
 from .rules import Failure
@@ -33,15 +34,19 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 def reported(method: Method) -> Method:
     """Prints a failure's first line (what failed, what to do) on stderr before the exception leaves, so it is
-    what the user reads first (:mod:`.diagnostics`)."""
+    what the user reads first (:mod:`.diagnostics`); with ``CFWF_TRACE_FILE`` set, records the call's span
+    (:func:`diagnostics.trace`)."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.time()
         try:
             return method(*args, **kwargs)
         except CloudflareError as exc:
             print_error(exc.summary, exc.details)
             raise
+        finally:
+            trace(method.__name__, started)
 
     return wrapper  # type: ignore[return-value]
 

@@ -76,6 +76,11 @@ def test_new_stack_previews_with_unknown_inputs_and_no_api_calls(project: Projec
 def test_pr_change_names_the_changed_keys_without_api_calls(project: Project) -> None:
     stack = project.stack()
     assert stack.up(skip_preview=True).ok
+    # The state keeps the script whole in the inputs (what `--diff` shows) and its sha256 in the outputs.
+    resources = stack.export()["deployment"]["resources"]
+    host_state = next(r for r in resources if r["urn"].endswith(f"{WORKER}::report-host"))
+    assert "script" not in host_state["outputs"] and len(host_state["outputs"]["script_sha256"]) == 64
+    assert host_state["inputs"]["script"] == (project.dir / "workers" / "host.mjs").read_text()
     project.account.server.clear_requests()
     (project.dir / "workers" / "host.mjs").write_text(
         (project.dir / "workers" / "host.mjs").read_text() + "\n// PR\n"
@@ -94,5 +99,6 @@ def test_pr_change_names_the_changed_keys_without_api_calls(project: Project) ->
     text = stack.preview(diff=True, text=True).stdout
     assert "~ pulumi-python:dynamic/cloudflare:Worker: (update)" in text, text
     assert "~ script: " in text and "+ GREETING: " in text, text
+    assert "// PR" in text, text  # the changed line itself, from the inputs, though outputs hold a digest
     assert "Workflow: (update)" not in text, text
     assert api_requests(project.account.server) == []
