@@ -9,7 +9,6 @@ included, as a person runs it; `preview` is `pulumi preview`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cloudflare_local.node import node_executable, wrangler_bin
+from cloudflare_local.node import loopback_guard, node_executable, wrangler_bin, wrangler_env
 from cloudflare_local.process import CloudflareLocalServer
 from pulumi_offline import OperationResult, Stack, engine_version
 
@@ -29,8 +28,6 @@ from .common import ROOT, TOKEN, Section
 EXAMPLE = ROOT / "examples" / "class-rename"
 STACK = "bench"
 API_PREFIX = "/client/v4"
-# Preloaded into wrangler so that any connection off loopback is refused (the fidelity tests' guard).
-GUARD = ROOT / "local" / "node" / "loopback_guard.cjs"
 WRANGLER_TIMEOUT = 120.0
 
 OLD_BINDINGS = 'bindings={"ORDERS": orders}'
@@ -187,27 +184,6 @@ class_name = "OrderWorkflow"
 """
 
 
-def wrangler_env(server: CloudflareLocalServer, account_id: str, home: Path) -> dict[str, str]:
-    """As tests/fidelity/test_wrangler.py runs it: cloudflare-local's API base and token, a fixed account (no
-    account lookup), metrics, error reports and the banner off, an empty HOME, the loopback guard
-    preloaded."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "CLOUDFLARE_API_BASE_URL": server.api_base,
-        "CLOUDFLARE_API_TOKEN": server.token or "dummy",
-        "CLOUDFLARE_ACCOUNT_ID": account_id,
-        "WRANGLER_SEND_METRICS": "false",
-        "WRANGLER_SEND_ERROR_REPORTS": "false",
-        "WRANGLER_HIDE_BANNER": "true",
-        "CI": "true",
-        "NO_COLOR": "1",
-    }
-    if GUARD.exists():
-        env["NODE_OPTIONS"] = f"--require {GUARD}"
-    return env
-
-
 def wrangler_deploys(server: CloudflareLocalServer, work: Path, section: Section) -> dict[str, Any]:
     """`wrangler deploy` of the example's script twice: new, then with the script changed."""
     binary = wrangler_bin()
@@ -227,8 +203,8 @@ def wrangler_deploys(server: CloudflareLocalServer, work: Path, section: Section
     home = work / "wrangler-home"
     home.mkdir()
     account_id = uuid.uuid4().hex
-    env = wrangler_env(server, account_id, home)
-    out: dict[str, Any] = {"loopback_guard": GUARD.exists(), "script_name": WRANGLER_SCRIPT}
+    env = wrangler_env(server.api_base, server.token, account_id, home)
+    out: dict[str, Any] = {"loopback_guard": loopback_guard().exists(), "script_name": WRANGLER_SCRIPT}
     # esbuild drops comments and unused code, so the change is a string the bundle keeps.
     steps = [
         (

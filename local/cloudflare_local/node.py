@@ -31,3 +31,28 @@ def wrangler_bin() -> Path | None:
 def node_executable() -> str | None:
     """The `node` binary on PATH, needed to run anything from node_modules."""
     return shutil.which("node")
+
+
+def loopback_guard() -> Path:
+    """A Node preload (`--require`) that refuses every socket off loopback: wrangler's npm update check on
+    its error path would otherwise try the network."""
+    return node_dir() / "loopback_guard.cjs"
+
+
+def wrangler_env(api_base: str, token: str | None, account_id: str, home: Path) -> dict[str, str]:
+    """How the pinned wrangler runs offline against cloudflare-local: its API base and token, a fixed
+    account (no account lookup), metrics, error reports and the banner's update check off, an empty HOME (no
+    login or config of the user's) and the loopback guard preloaded."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "CLOUDFLARE_API_BASE_URL": api_base,
+        "CLOUDFLARE_API_TOKEN": token or "dummy",
+        "CLOUDFLARE_ACCOUNT_ID": account_id,
+        "WRANGLER_SEND_METRICS": "false",
+        "WRANGLER_SEND_ERROR_REPORTS": "false",
+        "WRANGLER_HIDE_BANNER": "true",
+        "NODE_OPTIONS": f"--require {loopback_guard()}",
+        "CI": "true",
+        "NO_COLOR": "1",
+    }

@@ -7,18 +7,17 @@ pin both that wrangler works unchanged and that its uploads land as Cloudflare w
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from cloudflare_local.node import wrangler_env
 from cloudflare_local.process import CloudflareLocalServer
 from cloudflare_local.testing import api_client
 
 pytestmark = pytest.mark.wrangler
 
-GUARD = Path(__file__).resolve().parents[2] / "local" / "node" / "loopback_guard.cjs"
 
 HOST_SOURCE = """\
 import { WorkflowEntrypoint } from "cloudflare:workers";
@@ -61,24 +60,12 @@ class Wrangler:
     """Runs the pinned wrangler offline: the API base and a token pointed at cloudflare-local, a fixed account
     (no account lookup), metrics, error reports and the banner's update check off, an empty HOME (no login
     or config of the user's), and `loopback_guard.cjs` preloaded so that any connection off loopback (the npm
-    update check on wrangler's error path) is refused."""
+    update check on wrangler's error path) is refused (`cloudflare_local.node.wrangler_env`)."""
 
     def __init__(self, binary: Path, server: CloudflareLocalServer, account_id: str, home: Path) -> None:
         self.binary = binary
         home.mkdir(exist_ok=True)
-        self.env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(home),
-            "CLOUDFLARE_API_BASE_URL": server.api_base,
-            "CLOUDFLARE_API_TOKEN": server.token or "dummy",
-            "CLOUDFLARE_ACCOUNT_ID": account_id,
-            "WRANGLER_SEND_METRICS": "false",
-            "WRANGLER_SEND_ERROR_REPORTS": "false",
-            "WRANGLER_HIDE_BANNER": "true",
-            "NODE_OPTIONS": f"--require {GUARD}",
-            "CI": "true",
-            "NO_COLOR": "1",
-        }
+        self.env = wrangler_env(server.api_base, server.token, account_id, home)
 
     def __call__(self, *args: str, cwd: Path) -> str:
         done = subprocess.run(
