@@ -7,7 +7,8 @@ Lifecycle (id = workflow name):
   ``limits`` update in place.
 - ``create``: GET first and refuse to take over an existing workflow unless ``adopt``; for a derived
   (default) name, also refuse when another workflow already runs the same class of the same script (a logical
-  rename without an alias); then PUT.
+  rename without an alias; not checked on a script this deployment created, see ``handover.fresh_script``);
+  then PUT.
 - ``update``: PUT (an upsert keyed by name): a class rename keeps the workflow's id and its instances.
 - ``read``: GET; drift in class/script shows as changed inputs; only Cloudflare's not-found codes read as
   gone.
