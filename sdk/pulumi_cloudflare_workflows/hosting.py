@@ -151,7 +151,8 @@ class Hosting(Generic[R]):
 
     def register_hosted(self, worker: pulumi.Resource, script_name: pulumi.Input[str]) -> None:
         """Register the declaration now that its claimed host `worker` (script `script_name`) registered."""
-        assert self.host is not None, "register_hosted before claim"
+        if self.host is None:
+            raise RuntimeError(f"{self.kind} {self.resource_name!r}: register_hosted before claim")
         self._settle(script_name, self.account_id or self.host.account_id, [worker])
 
     def abandon(self, exc: BaseException) -> None:
