@@ -51,10 +51,6 @@ class Run:
     account_id: str
     work: Path
 
-    @property
-    def resources(self) -> int:
-        return int(self.stack.env.get("SCALE_RESOURCES", "0"))
-
 
 def project_dir(work: Path) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="scale-", dir=work))
@@ -70,7 +66,6 @@ def new_run(server: CloudflareLocalServer, work: Path, variant: str, count: int)
         **server.env(account_id),
         # The program and the provider process import benchmarks.scale (the noop provider, the program).
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        "SCALE_RESOURCES": str(resources(count)),
         **({"PULUMI_SKIP_CHECKPOINTS": "true"} if count >= SKIP_CHECKPOINTS_FROM else {}),
     }
     stack = Stack(directory, stack="bench", env=env, backend=directory / ".state")

@@ -76,9 +76,6 @@ class _Handler(WSGIRequestHandler):
         log.info("%s %s", self.requestline, code)
 
 
-werkzeug.serving.selectors = _NoDrain  # type: ignore[assignment]
-
-
 def build(config: ServerConfig) -> tuple[App, Store]:
     data_dir = config.data_dir or Path(tempfile.mkdtemp(prefix="cloudflare-local-"))
     store = Store(Path(data_dir) / DB_NAME)
@@ -91,6 +88,7 @@ def build(config: ServerConfig) -> tuple[App, Store]:
 def serve(config: ServerConfig) -> None:
     """Serve until SIGTERM/SIGINT; the store is closed cleanly so a restart finds everything."""
     app, store = build(config)
+    werkzeug.serving.selectors = _NoDrain  # type: ignore[assignment]  # this process serves; see _NoDrain
     server: BaseWSGIServer = make_server(
         config.host, config.port, app, threaded=True, request_handler=_Handler
     )

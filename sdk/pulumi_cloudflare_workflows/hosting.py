@@ -117,6 +117,7 @@ class Hosting(Generic[R]):
         secret.set_result(False)
         self._registered.add_done_callback(lambda f: _settled(f, resources, known))
         self.resource: pulumi.Output[R] = pulumi.Output(resources, self._registered, known, secret)
+        # Held so the task is not garbage-collected before it runs (asyncio keeps only weak references).
         self._fallback = asyncio.ensure_future(self._register_if_unhosted())
 
     def hosted_by(self, script_name: str) -> bool:

@@ -16,6 +16,7 @@ from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 from .bindings import BindingValue, to_cloudflare
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
+from .failures import raise_failures
 from .hosting import Host
 from .imports import take_import
 from .workflow import Workflow
@@ -110,8 +111,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         failures = rules.validate_script_name(name)
         if compatibility_date is not None:
             failures += rules.validate_compatibility_date(compatibility_date)
-        if failures:
-            raise ValueError(f"Worker {resource_name!r}: " + "; ".join(f"{p}: {r}" for p, r in failures))
+        raise_failures("Worker", resource_name, failures)
         if (script is None) == (entrypoint is None):
             raise ValueError(
                 f"Worker {resource_name!r}: pass exactly one of script= (source) or entrypoint= (a file)"

@@ -25,6 +25,7 @@ from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
 from .bindings import WorkflowBinding
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
+from .failures import raise_failures
 from .hosting import Hosting
 from .imports import take_import
 
@@ -71,12 +72,6 @@ def _require_str(what: str, value: Any) -> None:
             f"{what} must be a plain str, not {type(value).__name__}: hosting and the pre-upload class "
             "check are decided while the program runs"
         )
-
-
-def _raise_failures(resource_name: str, failures: list[rules.Failure]) -> None:
-    if failures:
-        reasons = "; ".join(f"{prop}: {reason}" for prop, reason in failures)
-        raise ValueError(f"Workflow {resource_name!r}: {reasons}")
 
 
 class Workflow:
@@ -152,7 +147,7 @@ class Workflow:
         if script_name is not None:
             failures += rules.validate_script_name(script_name, "script_name")
         failures += rules.validate_limits(limits)
-        _raise_failures(resource_name, failures)
+        raise_failures("Workflow", resource_name, failures)
         claim_name("Workflow", account_id or resolve_account_id(), workflow_name, resource_name)
 
         self.resource_name = resource_name
