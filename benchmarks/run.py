@@ -25,6 +25,7 @@ from . import (
     bench_imports,
     bench_preview,
     bench_ratelimit,
+    bench_runtime,
     bench_scale,
     bench_serialize,
     bench_state,
@@ -43,6 +44,7 @@ SECTIONS: dict[str, Callable[[], Section]] = {
     "calls": bench_calls.run,
     "state": bench_state.run,
     "ratelimit": bench_ratelimit.run,
+    "runtime": bench_runtime.run,
     "scale": bench_scale.run,
 }
 

@@ -1,9 +1,11 @@
-"""`make demo`: the quickstart (order-processing app) through preview -> up -> inspect -> destroy.
+"""`make demo`: the quickstart (order-processing app) through preview -> up -> inspect -> run -> destroy.
 
-It starts cloudflare-local, runs the root `Pulumi.yaml` program with the real `pulumi` engine that `make`
-built (and prints its version), shows the preview, the resources with their outputs and what the account
-holds, then tears everything down. `--keep` (`make demo KEEP=1`) leaves the account running with the stack
-deployed and prints how to explore and stop it.
+It starts cloudflare-local with its runtime (the Workers run in workerd), runs the root `Pulumi.yaml`
+program with the real `pulumi` engine that `make` built (and prints its version), shows the preview, the
+resources with their outputs and what the account holds, then places an order through the client Worker's
+fetch handler and follows the workflow instance it starts to the end, printing each step's output. Then it
+tears everything down. `--keep` (`make demo KEEP=1`) leaves the account running with the stack deployed
+and prints how to place more orders (curl, `wrangler workflows trigger`), explore and stop it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -19,8 +22,10 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
+from cloudflare_local.node import wrangler_bin, wrangler_env
 from cloudflare_local.process import CloudflareLocalServer
 from pulumi_offline import engine_bin_dir, engine_version, offline_env
 
@@ -28,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 KEEP_DIR = ROOT / ".demo"
 STACK = "demo"
 TOKEN = "demo-token"
+ORDER = {"id": "demo-1", "items": ["book", "lamp"], "wait": "3 seconds"}
+FOLLOW_TIMEOUT = 60.0
+FINAL = ("complete", "errored", "terminated")
 
 
 def banner(text: str) -> None:
@@ -88,20 +96,79 @@ def show_account(api: httpx.Client, account_id: str) -> tuple[list[str], list[st
     return scripts, [wf["name"] for wf in workflows]
 
 
-def start_instance(api: httpx.Client, account_id: str, workflow_name: str) -> None:
-    """Create one instance through the API, as `wrangler workflows trigger` would."""
-    path = f"/accounts/{account_id}/workflows/{workflow_name}/instances"
-    created = api.post(path, json={"params": {"order_id": "demo-1", "total": 42}}).json()["result"]
-    described = api.get(f"{path}/{created['id']}").json()["result"]
-    print(f"  instance {created['id']}: status {described['status']} (params {described['params']})")
+def place_order(server: CloudflareLocalServer, client_script: str) -> str:
+    """POST /orders to the client Worker's fetch handler: it starts the workflow through its binding."""
+    url = server.worker_url(client_script, "/orders")
+    print(f"$ curl -X POST {url} -d '{json.dumps(ORDER)}'")
+    response = httpx.post(url, json=ORDER, timeout=30)
+    if response.status_code != 202:
+        raise SystemExit(f"the order was not accepted: HTTP {response.status_code} {response.text}")
+    print(f"  {response.text}")
+    return str(response.json()["id"])
+
+
+def follow(api: httpx.Client, account_id: str, workflow_name: str, instance_id: str) -> dict[str, Any]:
+    """Poll the instance until it finishes, printing each step as it ends (and a live status line on a
+    terminal); returns its details."""
+    path = f"/accounts/{account_id}/workflows/{workflow_name}/instances/{instance_id}"
+    started, printed = time.monotonic(), 0
+    live = sys.stdout.isatty()
+    while True:
+        details: dict[str, Any] = api.get(path).json()["result"]
+        steps = details["steps"]
+        done = [s for s in steps if s.get("end") and (s.get("success") or s.get("finished"))]
+        for step in done[printed:]:
+            output = json.dumps(step["output"]) if step["type"] == "step" else "(slept)"
+            print(("\r\033[K" if live else "") + f"  [{printed + 1}] {step['name']}: {output}", flush=True)
+            printed += 1
+        elapsed = time.monotonic() - started
+        if details["status"] in FINAL:
+            if live:
+                print("\r\033[K", end="")
+            return details
+        if elapsed > FOLLOW_TIMEOUT:
+            raise SystemExit(f"instance {instance_id} still {details['status']} after {FOLLOW_TIMEOUT:.0f} s")
+        current = steps[-1]["name"] if steps and len(steps) > printed else "starting"
+        if live:
+            print(f"\r\033[K  {details['status']}: {current} ({elapsed:.1f} s)", end="", flush=True)
+        time.sleep(0.1)
+
+
+def stack_outputs(cli: Cli) -> dict[str, Any]:
+    outputs: dict[str, Any] = json.loads(cli.run("stack", "output", "--json", capture=True).stdout)
+    return outputs
+
+
+def print_more(server: CloudflareLocalServer, account_id: str, outputs: dict[str, Any]) -> None:
+    """How to place more orders on the kept account: through the client Worker, and with wrangler (a
+    shell function that runs the pinned wrangler offline, as the tests do)."""
+    orders = server.worker_url(outputs["api"], "/orders")
+    body = json.dumps({"items": ["book"]})
+    home = KEEP_DIR / "wrangler-home"
+    home.mkdir(exist_ok=True)
+    env = wrangler_env(server.api_base, TOKEN, account_id, home)
+    env.pop("PATH", None)
+    settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    workflow = outputs["workflow_name"]
+    print(
+        "  # an order through the client Worker, and its status read through its binding:\n"
+        f"  curl -s -X POST {orders} -d '{body}'\n"
+        f"  curl -s {orders}/<id>\n"
+        "  # the same workflow, triggered and described by the pinned wrangler (kept offline):\n"
+        f'  wrangler() {{ env {settings} {wrangler_bin() or "wrangler"} "$@"; }}\n'
+        f"  wrangler workflows trigger {workflow} '{body}'\n"
+        f"  wrangler workflows instances describe {workflow} <id>"
+    )
 
 
 def start_server(keep: bool) -> CloudflareLocalServer:
     if not keep:
-        return CloudflareLocalServer(token=TOKEN).start()
+        return CloudflareLocalServer(token=TOKEN, runtime=True).start()
     stop_kept()
     KEEP_DIR.mkdir(exist_ok=True)
-    server = CloudflareLocalServer(token=TOKEN, data_dir=KEEP_DIR / "cloudflare", die_with_parent=False)
+    server = CloudflareLocalServer(
+        token=TOKEN, data_dir=KEEP_DIR / "cloudflare", runtime=True, die_with_parent=False
+    )
     server.start()
     (KEEP_DIR / "cloudflare-local.pid").write_text(str(server.pid))
     return server
@@ -156,16 +223,23 @@ def main(argv: list[str] | None = None) -> int:
         banner("the stack's resources and their outputs")
         show_resources(cli)
         banner("what the Cloudflare account now holds (read over its API)")
-        _, workflows = show_account(api, account_id)
-        for name in workflows:
-            start_instance(api, account_id, name)
-        print("  (instances stay `queued` until cloudflare-local's runtime runs them in workerd)")
+        show_account(api, account_id)
 
         banner("preview again: nothing to change")
         cli.run("preview", "--expect-no-changes")
 
+        outputs = stack_outputs(cli)
+        banner("an order through the client Worker, whose binding starts the workflow in order-processor")
+        instance_id = place_order(server, outputs["api"])
+        details = follow(api, account_id, outputs["workflow_name"], instance_id)
+        print(f"  instance {instance_id}: {details['status']}, output {json.dumps(details['output'])}")
+        if details["status"] != "complete":
+            return 1
+
         if args.keep:
-            banner("kept running")
+            banner("kept running: place more orders")
+            print_more(server, account_id, outputs)
+            banner("and explore")
             print(
                 f"  export CLOUDFLARE_API_BASE_URL={server.api_base} CLOUDFLARE_API_TOKEN={TOKEN} "
                 f"CLOUDFLARE_ACCOUNT_ID={account_id}\n"

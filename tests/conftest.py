@@ -13,7 +13,7 @@ from pathlib import Path
 import pulumi_offline
 import pytest
 from cloudflare_local.contract import ContractClient
-from cloudflare_local.node import node_executable, wrangler_bin
+from cloudflare_local.node import node_bin, node_executable, wrangler_bin
 from cloudflare_local.process import CloudflareLocalServer
 from cloudflare_local.testing import api_client
 
@@ -61,6 +61,16 @@ def wrangler() -> Path:
         pytest.skip("wrangler not installed: run `make setup` (npm ci in local/node)")
     if node_executable() is None:
         pytest.skip("node is not on PATH: wrangler cannot run")
+    return path
+
+
+@pytest.fixture(scope="session")
+def esbuild() -> Path:
+    """The repo's pinned esbuild (a native binary); skips (with the reason) when the npm packages are not
+    installed. Tests put it where a program would have it: its node_modules/.bin, or PATH."""
+    path = node_bin("esbuild")
+    if path is None:
+        pytest.skip("esbuild not installed: run `make setup` (npm ci in local/node)")
     return path
 
 

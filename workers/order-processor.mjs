@@ -1,4 +1,5 @@
-// The host Worker: runs OrderWorkflow (validate -> charge -> ship) and exports it for the binding.
+// The host Worker: runs OrderWorkflow (validate -> charge -> wait for the warehouse -> ship) and exports it
+// for the binding.
 import { WorkflowEntrypoint } from "cloudflare:workers";
 
 export class OrderWorkflow extends WorkflowEntrypoint {
@@ -13,8 +14,11 @@ export class OrderWorkflow extends WorkflowEntrypoint {
       amount: validated.items.length * 1000,
       currency: "usd",
     }));
+    // A sleeping instance holds no resources; `wait` (e.g. "30 seconds") makes the pause visible.
+    await step.sleep("wait for the warehouse", order.wait ?? "1 second");
     const shipment = await step.do("ship", async () => ({ carrier: "local", tracking: `trk-${validated.id}` }));
-    return { order: validated.id, charged: charge.amount, tracking: shipment.tracking };
+    // `workflow` names the class that ran the instance: after a class rename, new instances name the new one.
+    return { order: validated.id, charged: charge.amount, tracking: shipment.tracking, workflow: this.constructor.name };
   }
 }
 

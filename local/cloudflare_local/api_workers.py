@@ -99,6 +99,7 @@ def put_content(call: Call, script_name: str) -> Reply:
     else:
         meta.update({k: v for k in ("main_module", "body_part") if (v := current.metadata.get(k))})
     meta["bindings"] = current.bindings
+    meta.pop("migrations", None)  # applied with the upload that carried them, never again
     version = call.account.upload_script(
         script_name, Upload(meta, upload.parts), deploy=True, source=_source(call)
     )

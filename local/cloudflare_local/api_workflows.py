@@ -9,11 +9,17 @@ from typing import Any
 
 from cloudflare_local import errors, views
 from cloudflare_local.api import Call, Reply, Route, checked, decode_cursor, encode_cursor, page
-from cloudflare_local.models import INSTANCE_STATUSES, TERMINAL_STATUSES, now
+from cloudflare_local.models import INSTANCE_STATUSES, TERMINAL_STATUSES, InstanceService, now
+from cloudflare_local.models.instances import check_action
 from cloudflare_local.validation import check_event_type, check_instance_id, check_workflow_name
 
 WF = "/accounts/<account_id>/workflows/<workflow_name>"
 INSTANCE = f"{WF}/instances/<instance_id>"
+
+
+def instances(call: Call) -> InstanceService:
+    """The account's instances as the API serves them: the runtime's, or the stored ones (--no-runtime)."""
+    return call.backend.instances(call.account)
 
 
 def list_workflows(call: Call) -> Reply:
@@ -22,12 +28,13 @@ def list_workflows(call: Call) -> Reply:
     search = call.arg("search")
     found = call.account.list_workflows(search)
     chunk, info = page(found, number, per_page)
-    return Reply([views.workflow(w, call.account.instance_counts(w.name)) for w in chunk], result_info=info)
+    counts = instances(call).instance_counts
+    return Reply([views.workflow(w, counts(w.name)) for w in chunk], result_info=info)
 
 
 def get_workflow(call: Call, workflow_name: str) -> Reply:
     workflow = call.account.get_workflow(workflow_name)
-    return Reply(views.workflow(workflow, call.account.instance_counts(workflow_name)))
+    return Reply(views.workflow(workflow, instances(call).instance_counts(workflow_name)))
 
 
 def put_workflow(call: Call, workflow_name: str) -> Reply:
@@ -48,7 +55,8 @@ def list_versions(call: Call, workflow_name: str) -> Reply:
 
 
 def get_version(call: Call, workflow_name: str, version_id: str) -> Reply:
-    return Reply(views.workflow_version(call.account.get_workflow_version(workflow_name, version_id)))
+    version = call.account.get_workflow_version(workflow_name, version_id)
+    return Reply(views.workflow_version(version, detail=True))
 
 
 def list_instances(call: Call, workflow_name: str) -> Reply:
@@ -60,7 +68,8 @@ def list_instances(call: Call, workflow_name: str) -> Reply:
     direction = call.arg("direction") or "desc"
     if direction not in ("asc", "desc"):
         raise errors.malformed_param("direction", direction, "asc or desc")
-    found = call.account.list_instances(workflow_name, status or None)
+    service = instances(call)
+    found = service.list_instances(workflow_name, status or None)
     date_start, date_end = call.arg("date_start"), call.arg("date_end")
     if date_start:
         found = [i for i in found if i.created_on >= date_start]
@@ -80,12 +89,13 @@ def list_instances(call: Call, workflow_name: str) -> Reply:
         chunk, info = page(found, number, per_page)
     if offset + per_page < len(found):
         info["cursor"] = encode_cursor(offset + per_page)
+    chunk = service.describe_instances(workflow_name, chunk)
     return Reply([views.instance_item(i) for i in chunk], result_info=info)
 
 
 def create_instance(call: Call, workflow_name: str) -> Reply:
     body = call.json_object()
-    created = call.account.create_instances(workflow_name, [body])
+    created = instances(call).create_instances(workflow_name, [body])
     return Reply(views.instance_created(created[0]))
 
 
@@ -93,7 +103,7 @@ def create_batch(call: Call, workflow_name: str) -> Reply:
     body = call.json(default=None)
     if not isinstance(body, list) or not 1 <= len(body) <= 100:
         raise errors.invalid_body("expected an array of 1-100 instance requests")
-    return Reply([views.instance_created(i) for i in call.account.create_instances(workflow_name, body)])
+    return Reply([views.instance_created(i) for i in instances(call).create_instances(workflow_name, body)])
 
 
 def batch_terminate(call: Call, workflow_name: str) -> Reply:
@@ -103,10 +113,11 @@ def batch_terminate(call: Call, workflow_name: str) -> Reply:
     if not isinstance(body, list) or not 1 <= len(body) <= 100 or not all(isinstance(i, str) for i in body):
         raise errors.invalid_body("expected an array of 1-100 instance ids")
     terminated = 0
+    service = instances(call)
     for instance_id in body:
-        instance = call.account.get_instance(workflow_name, instance_id)
+        instance = service.get_instance(workflow_name, instance_id)
         if instance.status not in TERMINAL_STATUSES:
-            call.account.change_instance_status(workflow_name, instance_id, "terminate")
+            service.change_instance_status(workflow_name, instance_id, "terminate")
             terminated += 1
     return Reply({"status": "ok", "instancesTerminated": terminated})
 
@@ -118,7 +129,7 @@ def terminate_status(call: Call, workflow_name: str) -> Reply:
 
 def get_instance(call: Call, workflow_name: str, instance_id: str) -> Reply:
     check_instance_id(instance_id)
-    instance = call.account.get_instance(workflow_name, instance_id)
+    instance = instances(call).get_instance(workflow_name, instance_id)
     simple = (call.arg("simple") or "").lower() == "true"
     order = call.arg("order") or "asc"
     if order not in ("asc", "desc"):
@@ -128,24 +139,22 @@ def get_instance(call: Call, workflow_name: str, instance_id: str) -> Reply:
 
 def delete_instance(call: Call, workflow_name: str, instance_id: str) -> Reply:
     check_instance_id(instance_id)
-    call.account.delete_instance(workflow_name, instance_id)
+    instances(call).delete_instance(workflow_name, instance_id)
     return Reply({"instanceId": instance_id, "timestamp": now()})
 
 
 def patch_status(call: Call, workflow_name: str, instance_id: str) -> Reply:
     check_instance_id(instance_id)
     body = call.json_object()
-    action = body.get("status")
-    if action not in ("pause", "resume", "terminate", "restart"):
-        raise errors.invalid_body(f"status must be pause, resume, terminate or restart, got {action!r}")
-    instance = call.account.change_instance_status(workflow_name, instance_id, action)
+    action = check_action(body.get("status"))
+    instance = instances(call).change_instance_status(workflow_name, instance_id, action)
     return Reply({"status": instance.status, "timestamp": instance.modified_on})
 
 
 def send_event(call: Call, workflow_name: str, instance_id: str, event_type: str) -> Reply:
     check_instance_id(instance_id)
     check_event_type(event_type)
-    call.account.send_event(workflow_name, instance_id, event_type, call.json(default=None))
+    instances(call).send_event(workflow_name, instance_id, event_type, call.json(default=None))
     return Reply({})
 
 

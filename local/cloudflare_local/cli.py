@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from cloudflare_local.server import ServerConfig, serve
+from cloudflare_local.server import RuntimeUnavailable, ServerConfig, serve
 
 TOKEN_ENV = "CLOUDFLARE_LOCAL_TOKEN"
 
@@ -32,10 +32,15 @@ def parser() -> argparse.ArgumentParser:
         help=f"require `Authorization: Bearer TOKEN` (or set {TOKEN_ENV}, kept out of ps)",
     )
     s.add_argument(
-        "--runtime", dest="runtime", action="store_true", help="run uploaded scripts (later issue)"
+        "--runtime",
+        dest="runtime",
+        action="store_true",
+        help="run deployed scripts and workflows in workerd (the default; needs local/node's npm packages)",
     )
-    s.add_argument("--no-runtime", dest="runtime", action="store_false")
-    s.set_defaults(runtime=False)
+    s.add_argument(
+        "--no-runtime", dest="runtime", action="store_false", help="store scripts only (pure API tests)"
+    )
+    s.set_defaults(runtime=True)
     s.add_argument("--fault-rate", type=float, default=0.0, help="share of API requests to fail (0-1)")
     s.add_argument("--fault-seed", type=int, default=None, help="seed for reproducible faults")
     s.add_argument("--log-level", default="WARNING")
@@ -59,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         fault_seed=args.fault_seed,
         runtime=args.runtime,
     )
-    serve(config)
+    try:
+        serve(config)
+    except RuntimeUnavailable as exc:
+        print(f"cloudflare-local: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

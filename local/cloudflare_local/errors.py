@@ -8,7 +8,9 @@ from __future__ import annotations
 
 # Cloudflare's codes. 10001-10021 are among the `x-cfLinkErrors` of the Workers script schemas in
 # Cloudflare's OpenAPI document (https://github.com/cloudflare/api-schemas); wrangler itself tests for
-# 10007 (Worker not found) and 10200 (workflow not found); 7000-7003 and 10000 are the API gateway's
+# 10007 (Worker not found) and 10200 (workflow not found); 10061 (a binding to a class that is not a
+# Durable Object class) and 10074 (a migration Cloudflare refuses) are the codes clients have reported
+# (workers-sdk and Alchemy issues, cloudflare-api.md section 6); 7000-7003 and 10000 are the API gateway's
 # routing and authentication codes, 971 its rate limit.
 AUTHENTICATION_ERROR = 10000
 UNSUPPORTED_CONTENT_TYPE = 10001
@@ -19,7 +21,9 @@ UNPARSEABLE_SCRIPT = 10006
 SCRIPT_NOT_FOUND = 10007
 SCRIPT_VALIDATION = 10021
 INHERIT_BINDING_MISSING = 10057
+DURABLE_OBJECT_CLASS_NOT_CONFIGURED = 10061
 WORKER_VERSION_NOT_FOUND = 10071
+MIGRATION_ERROR = 10074
 SERVICE_BINDING_CONFLICT = 10142
 WORKFLOW_NOT_FOUND = 10200
 NO_ROUTE = 7000
@@ -35,6 +39,9 @@ INSTANCE_ALREADY_EXISTS = 10254
 INSTANCE_BAD_STATE = 10255
 INVALID_BODY = 10256
 WORKFLOW_VERSION_NOT_FOUND = 10257
+# Cloudflare answers a stale Durable Object migration `old_tag` with HTTP 412 (the message contains "when
+# expected tag is 'X'", which clients parse); no public source gives the envelope's code.
+MIGRATION_TAG_MISMATCH = 10258
 
 
 class ApiError(Exception):

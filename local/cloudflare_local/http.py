@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -27,7 +27,11 @@ from cloudflare_local.api import Call, Handler, Reply
 from cloudflare_local.errors import ApiError
 from cloudflare_local.faults import Fault, FaultInjector, RateLimitStorms
 from cloudflare_local.models import Backend
+from cloudflare_local.runtime import workers
 from cloudflare_local.validation import check_account_id
+
+if TYPE_CHECKING:
+    from cloudflare_local.runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +114,18 @@ class RequestLog:
 
 
 class App:
-    """The WSGI application: `/client/v4/...` (the API) and `/__local/...` (test hooks)."""
+    """The WSGI application: `/client/v4/...` (the API), `/__workers/...` (deployed scripts' fetch handlers,
+    with the runtime) and `/__local/...` (test hooks)."""
 
     def __init__(
-        self, backend: Backend, token: str | None = None, faults: FaultInjector | None = None
+        self,
+        backend: Backend,
+        token: str | None = None,
+        faults: FaultInjector | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.backend = backend
+        self.runtime = runtime
         self.token = token
         self.faults = faults or FaultInjector()
         self.storms = RateLimitStorms()
@@ -137,6 +147,8 @@ class App:
         path = request.path
         if path.startswith("/__local/"):
             response = self.local(request)
+        elif path.startswith(workers.PREFIX):
+            response = self.worker(request)
         elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             response = self.api(request, environ)
         else:
@@ -240,11 +252,35 @@ class App:
                 sock.shutdown(socket.SHUT_RDWR)
         raise ConnectionAbortedError("fault injection: dropped connection")
 
+    # -- deployed scripts ------------------------------------------------------------------------------
+    def worker(self, request: Request) -> Response:
+        """`/__workers/<script_name>/<path>`: the script's fetch handler, which sees `/<path>`."""
+        if self.runtime is None:
+            message = "Workers run only with the runtime: start cloudflare-local with --runtime"
+            return json_response(error_envelope(errors.NO_ROUTE, message), 404)
+        script, path = workers.split(request.path)
+        query = request.query_string.decode("latin-1")
+        url = request.host_url.rstrip("/") + path + (f"?{query}" if query else "")
+        try:
+            answer = self.runtime.fetch(
+                script,
+                request.headers.get(workers.ACCOUNT_HEADER),
+                request.method,
+                url,
+                list(request.headers.items()),
+                request.get_data(),
+            )
+        except workers.NoSuchWorker as exc:
+            return json_response(error_envelope(errors.NO_ROUTE, str(exc)), 404)
+        return Response(answer.body, status=answer.status, headers=answer.headers)
+
     # -- test hooks -----------------------------------------------------------------------------------
     def local(self, request: Request) -> Response:
         path = request.path.rstrip("/")
         if path == "/__local/health" and request.method == "GET":
             return json_response({"ok": True})
+        if path == "/__local/runtime" and request.method == "GET":
+            return json_response(self.runtime.info() if self.runtime else {"runtime": False})
         if path == "/__local/requests" and request.method == "GET":
             return json_response(self.requests.items())
         if path == "/__local/requests" and request.method == "DELETE":

@@ -33,6 +33,24 @@ def node_executable() -> str | None:
     return shutil.which("node")
 
 
+def sidecar_script() -> Path:
+    """The runtime's Node sidecar (Miniflare hosting every deployed script), under local/node so it resolves
+    the pinned packages."""
+    return node_dir() / "sidecar" / "sidecar.mjs"
+
+
+def runtime_missing() -> str | None:
+    """Why the runtime cannot start here (what to run to fix it), or None when it can."""
+    if node_executable() is None:
+        return "node is not on PATH: install Node 20, or start cloudflare-local with --no-runtime"
+    if not (node_dir() / "node_modules" / "miniflare" / "package.json").exists():
+        return (
+            f"the runtime needs the npm packages in {node_dir()}: run `make setup` "
+            f"(or `npm ci` in {node_dir()}), or start cloudflare-local with --no-runtime"
+        )
+    return None
+
+
 def loopback_guard() -> Path:
     """A Node preload (`--require`) that refuses every socket off loopback: wrangler's npm update check on
     its error path would otherwise try the network."""

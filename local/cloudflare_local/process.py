@@ -108,6 +108,10 @@ class CloudflareLocalServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def worker_url(self, script_name: str, path: str = "/") -> str:
+        """Where a deployed script's fetch handler answers (runtime on): /__workers/<script_name><path>."""
+        return f"{self.url}/__workers/{script_name}{path}"
+
     def env(self, account_id: str) -> dict[str, str]:
         """The environment variables wrangler and the provider read to use this server."""
         out = {BASE_URL_ENV: self.api_base, ACCOUNT_ID_ENV: account_id}
@@ -269,6 +273,14 @@ class CloudflareLocalServer:
     def set_rate_limit_storms(self, every: int, seconds: int = 1) -> dict[str, Any]:
         """After every `every` requests served, answer all API requests 429 for `seconds` (0: off)."""
         response = self._hooks().post("/__local/ratelimit", json={"every": every, "seconds": seconds})
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def runtime_info(self) -> dict[str, Any]:
+        """The runtime's state: {"runtime": False} without one, else its processes (pid, name, rss_kib),
+        the sidecar's start time and the last configurations applied (seconds each)."""
+        response = self._hooks().get("/__local/runtime")
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

@@ -1,4 +1,5 @@
-"""Assemble and run a server: store + model + app on a threaded werkzeug server, stopped by SIGTERM."""
+"""Assemble and run a server: store + model (+ runtime) + app on a threaded werkzeug server, stopped by
+SIGTERM. The runtime's sidecar starts before the server listens and stops after it has stopped."""
 
 from __future__ import annotations
 
@@ -10,19 +11,29 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import werkzeug.serving
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from cloudflare_local.errors import ApiError
 from cloudflare_local.faults import FaultInjector
 from cloudflare_local.http import App
 from cloudflare_local.models import Backend
+from cloudflare_local.node import runtime_missing
 from cloudflare_local.store import Store
+
+if TYPE_CHECKING:
+    from cloudflare_local.runtime.runtime import Runtime
 
 log = logging.getLogger("cloudflare_local")
 DB_NAME = "cloudflare-local.sqlite3"
+RUNTIME_DIR = "runtime"  # under the data dir: workflow instances and Durable Objects, kept across restarts
 IDLE_TIMEOUT = 60.0
+
+
+class RuntimeUnavailable(RuntimeError):
+    """--runtime was asked for and cannot start here; the message says what to run."""
 
 
 @dataclass
@@ -33,7 +44,7 @@ class ServerConfig:
     token: str | None = None
     fault_rate: float = 0.0
     fault_seed: int | None = None
-    runtime: bool = False
+    runtime: bool = True
 
 
 class _NoDrain:
@@ -76,22 +87,55 @@ class _Handler(WSGIRequestHandler):
         log.info("%s %s", self.requestline, code)
 
 
+def start_runtime(data_dir: Path, store: Store) -> tuple[Backend, Runtime]:
+    """The runtime, started with what the store holds (raises RuntimeUnavailable, saying what to run)."""
+    missing = runtime_missing()
+    if missing is not None:
+        raise RuntimeUnavailable(missing)
+    from cloudflare_local.runtime.runtime import Runtime
+    from cloudflare_local.runtime.sidecar import SidecarError
+
+    runtime = Runtime(data_dir / RUNTIME_DIR)
+    backend = Backend(store, runtime)
+    try:
+        runtime.start(backend)
+    except (SidecarError, ApiError) as exc:
+        runtime.stop()
+        raise RuntimeUnavailable(f"the runtime did not start: {exc}; see the log above") from exc
+    return backend, runtime
+
+
 def build(config: ServerConfig) -> tuple[App, Store]:
-    data_dir = config.data_dir or Path(tempfile.mkdtemp(prefix="cloudflare-local-"))
-    store = Store(Path(data_dir) / DB_NAME)
+    data_dir = Path(config.data_dir or tempfile.mkdtemp(prefix="cloudflare-local-"))
+    store = Store(data_dir / DB_NAME)
     faults = FaultInjector()
     if config.fault_rate:
         faults.configure({"rate": config.fault_rate, "seed": config.fault_seed})
-    return App(Backend(store), token=config.token, faults=faults), store
+    runtime = None
+    if config.runtime:
+        try:
+            backend, runtime = start_runtime(data_dir, store)
+        except RuntimeUnavailable:
+            store.close()
+            raise
+    else:
+        backend = Backend(store)
+    return App(backend, token=config.token, faults=faults, runtime=runtime), store
 
 
 def serve(config: ServerConfig) -> None:
-    """Serve until SIGTERM/SIGINT; the store is closed cleanly so a restart finds everything."""
+    """Serve until SIGTERM/SIGINT; the runtime stops and the store closes cleanly, so a restart finds
+    everything."""
     app, store = build(config)
     werkzeug.serving.selectors = _NoDrain  # type: ignore[assignment]  # this process serves; see _NoDrain
-    server: BaseWSGIServer = make_server(
-        config.host, config.port, app, threaded=True, request_handler=_Handler
-    )
+    try:
+        server: BaseWSGIServer = make_server(
+            config.host, config.port, app, threaded=True, request_handler=_Handler
+        )
+    except OSError:
+        if app.runtime is not None:
+            app.runtime.stop()
+        raise
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever() to return, so it must run off the main thread.
@@ -101,15 +145,18 @@ def serve(config: ServerConfig) -> None:
     signal.signal(signal.SIGINT, stop)
     auth = "token required" if config.token else "no auth"
     log.warning(
-        "cloudflare-local listening on http://%s:%d/client/v4 (%s, data in %s)",
+        "cloudflare-local listening on http://%s:%d/client/v4 (%s, %s, data in %s)",
         config.host,
         server.server_port,
         auth,
+        "runtime on: Workers at /__workers/<script>/" if app.runtime else "no runtime",
         store.path.parent,
     )
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+        if app.runtime is not None:
+            app.runtime.stop()
         store.close()
         log.warning("cloudflare-local stopped")

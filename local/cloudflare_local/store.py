@@ -103,6 +103,14 @@ class Store:
                 "DELETE FROM objects WHERE account=? AND kind=? AND parent=?", (account, kind, parent)
             )
 
+    def accounts(self, kind: str) -> list[str]:
+        """The accounts that hold documents of `kind` (e.g. every account with a script)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT account FROM objects WHERE kind=? ORDER BY account", (kind,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def list(self, account: str, kind: str, parent: str | None = None) -> list[dict[str, Any]]:
         """Documents of one kind (optionally under one parent), oldest first."""
         query = "SELECT doc FROM objects WHERE account=? AND kind=?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 
 from cloudflare_local.contract import ContractClient
 from cloudflare_local.process import CloudflareLocalServer
+from cloudflare_local.server import DB_NAME
 
 WORKFLOW_SOURCE = """\
 import { WorkflowEntrypoint } from "cloudflare:workers";
@@ -63,6 +65,24 @@ def api_client(server: CloudflareLocalServer, account_id: str, *, token: str | N
     auth = token if token is not None else server.token
     headers = {"Authorization": f"Bearer {auth}"} if auth else {}
     return ContractClient(base_url=f"{server.api_base}/accounts/{account_id}", headers=headers, timeout=30.0)
+
+
+def stored_script(server: CloudflareLocalServer, account_id: str, name: str) -> dict[str, Any] | None:
+    """What the server stored for script `name` (read-only, from its SQLite file): the script record
+    (``durable_objects``, ``migration_tag``, ...) plus ``uploads``, each version's upload metadata oldest
+    first, so a test can check the ``migrations`` a client sent. None when there is no such script."""
+    uri = f"file:{server.data_dir / DB_NAME}?mode=ro"
+    with sqlite3.connect(uri, uri=True) as conn:
+        row = conn.execute(
+            "SELECT doc FROM objects WHERE account=? AND kind='script' AND key=?", (account_id, name)
+        ).fetchone()
+        versions = conn.execute(
+            "SELECT doc FROM objects WHERE account=? AND kind='script_version' AND parent=? ORDER BY seq",
+            (account_id, name),
+        ).fetchall()
+    if row is None:
+        return None
+    return {**json.loads(row[0]), "uploads": [json.loads(v[0])["metadata"] for v in versions]}
 
 
 def errors_of(response: httpx.Response) -> list[int]:

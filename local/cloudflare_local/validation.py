@@ -1,13 +1,23 @@
-"""Cloudflare's naming rules, raised as the API's errors.
+"""Cloudflare's naming rules and value syntaxes, raised as the API's errors.
 
 Workflow names, instance ids and event types follow the path-parameter schemas of the Workflows API
 (cloudflare-workflows-openapi.json: pattern `^[a-zA-Z0-9_][a-zA-Z0-9-_]*$`, at most 64, 271 and 100
-characters); a script name must also be a workers.dev DNS label.
+characters); a script name must also be a workers.dev DNS label. Cron expressions and retention values
+follow the provider's `workflow_settings`, which holds Cloudflare's grammar for both (one home); here they
+are checked as sent, without the provider's canonical spelling.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from pulumi_cloudflare_workflows_provider.workflow_settings import (
+    MAX_SCHEDULES,
+    RETENTION_KEYS,
+    cron_problem,
+    duration_ms,
+)
 
 from cloudflare_local.errors import ApiError, invalid_body, malformed_param
 
@@ -71,3 +81,34 @@ def check_class_name(value: object, where: str) -> str:
             f"{where}: class_name must be a JavaScript class name (1-255 chars), got {value!r}"
         )
     return value
+
+
+def check_schedules(value: object) -> list[dict[str, str]]:
+    """A PUT's `schedules`: at most 200 `{cron}` objects, each cron 1-256 characters in Cloudflare's cron
+    syntax, exactly as sent (the API does not re-space or re-case them). Stored as sent."""
+    if not isinstance(value, list) or len(value) > MAX_SCHEDULES:
+        raise invalid_body(f"schedules must be an array of at most {MAX_SCHEDULES} {{cron}} objects")
+    for item in value:
+        cron = item.get("cron") if isinstance(item, dict) else None
+        if not isinstance(cron, str):
+            raise invalid_body('each schedule must be an object with a cron string: {"cron": "*/5 * * * *"}')
+        problem = cron_problem(cron)
+        if problem:
+            raise invalid_body(f"schedule {cron!r} is not a valid cron expression: {problem}")
+    return [{"cron": item["cron"]} for item in value]
+
+
+def retention_ms(value: object) -> int:
+    """A retention value (milliseconds, or a string like "5 minutes") in milliseconds."""
+    try:
+        return duration_ms(value)
+    except ValueError as bad:
+        raise invalid_body(f"retention {bad}") from None
+
+
+def check_retention(value: object) -> dict[str, Any]:
+    """A `default_retention` object: `error_retention` and/or `success_retention`, returned in
+    milliseconds, as Cloudflare returns them; `{}` has neither."""
+    if not isinstance(value, dict) or set(value) - set(RETENTION_KEYS):
+        raise invalid_body("default_retention is an object of error_retention and/or success_retention")
+    return {key: retention_ms(value[key]) for key in sorted(value)}

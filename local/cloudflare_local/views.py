@@ -190,7 +190,9 @@ def workflow_put(w: Workflow) -> dict[str, Any]:
     }
 
 
-def workflow_version(v: WorkflowVersion) -> dict[str, Any]:
+def workflow_version(v: WorkflowVersion, *, detail: bool = False) -> dict[str, Any]:
+    """A version as listed; its `detail` (GET .../versions/{id}) adds `default_retention`, as the spec has
+    it only there."""
     out: dict[str, Any] = {
         "id": v.id,
         "workflow_id": v.workflow_id,
@@ -202,6 +204,8 @@ def workflow_version(v: WorkflowVersion) -> dict[str, Any]:
     }
     if v.limits:
         out["limits"] = v.limits
+    if detail and v.default_retention:
+        out["default_retention"] = v.default_retention  # milliseconds (the schema's integers)
     return out
 
 

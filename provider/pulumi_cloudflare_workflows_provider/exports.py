@@ -8,6 +8,10 @@ with renames and string names (`export { x as "name", y as default }`), re-expor
 `export * as ns from "m"`) and `export default`. `export * from "m"` makes the set open-ended: the other
 module is not at hand.
 
+The same parse tells the SDK which modules a file imports (:func:`read_imports`): an entrypoint that imports
+nothing but ``cloudflare:*``/``node:*`` is uploaded as it is, anything else is bundled. A real parser, not a
+regular expression, so an import in a comment or a string never counts.
+
 tree-sitter is imported on first use, so importing the provider stays light; the parse of a 1 MB bundle
 takes milliseconds.
 """
@@ -15,13 +19,17 @@ takes milliseconds.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["ModuleExports", "read_exports"]
+__all__ = ["ModuleExports", "ModuleImports", "read_exports", "read_imports"]
+
+# Where an `import(...)` call may start; the parse decides whether it is one (not a comment, not a string).
+_DYNAMIC_IMPORT = re.compile(rb"\bimport\s*\(")
 
 # Nodes whose identifiers are bound by a destructuring pattern (`{ A, b: C, ...R }`, `[x, y = 1]`).
 _PATTERN_NAME_NODES = ("identifier", "shorthand_property_identifier_pattern")
@@ -41,6 +49,15 @@ class ModuleExports:
         if name in self.names:
             return True
         return None if self.open_ended or not self.parses else False
+
+
+@dataclass(frozen=True)
+class ModuleImports:
+    """Module specifiers a source imports; `parses` is False when it is not valid JavaScript (then the list
+    may be incomplete). An `import(name)` with a computed name cannot be known and is not listed."""
+
+    specifiers: frozenset[str] = field(default_factory=frozenset)
+    parses: bool = True
 
 
 @functools.cache
@@ -74,6 +91,35 @@ def read_exports(source: str) -> ModuleExports:
             elif child.type == "*":
                 open_ended = True
     return ModuleExports(frozenset(names), open_ended, not root.has_error)
+
+
+def read_imports(source: str) -> ModuleImports:
+    """What `source`, an ES module, imports: `import ... from "m"`, `import "m"`, `export ... from "m"`, and
+    `import("m")` with a literal string anywhere in the code."""
+    data = source.encode("utf-8")
+    root = _parser().parse(data).root_node
+    found: set[str] = set()
+    for statement in root.children:
+        if statement.type in ("import_statement", "export_statement"):
+            specifier = statement.child_by_field_name("source")
+            if specifier is not None:
+                found.add(_text(specifier))
+    for match in _DYNAMIC_IMPORT.finditer(data):
+        keyword = root.descendant_for_byte_range(match.start(), match.start() + len("import"))
+        while keyword is not None and keyword.parent is not None and keyword.parent.type == "import":
+            keyword = keyword.parent  # the keyword token inside the call's `import` node
+        call = keyword.parent if keyword is not None else None
+        if call is None or call.type != "call_expression" or call.child_by_field_name("function") != keyword:
+            continue
+        arguments = call.child_by_field_name("arguments")
+        first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        if first is not None and first.type == "string":
+            found.add(_text(first))
+        elif first is not None and first.type == "template_string":
+            parts = first.named_children
+            if all(part.type == "string_fragment" for part in parts):  # `./x.js`, no ${...} in it
+                found.add("".join(_text(part) for part in parts))
+    return ModuleImports(frozenset(found), not root.has_error)
 
 
 def _text(node: Any) -> str:

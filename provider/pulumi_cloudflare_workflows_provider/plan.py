@@ -18,7 +18,8 @@ from typing import Any
 
 from pulumi.output import Unknown
 
-from .rules import hosted_workflow_bindings, is_hosted, is_unknown
+from .rules import DURABLE_OBJECT_BINDING, hosted_workflow_bindings, is_hosted, is_unknown
+from .workflow_settings import canonical_retention, canonical_schedules
 
 DEFAULT_COMPATIBILITY_DATE = "2025-04-01"
 DEFAULT_MAIN_MODULE = "worker.mjs"
@@ -28,16 +29,19 @@ WORKER_INPUTS = (
     "name",
     "script",
     "main_module",
+    "modules",
     "compatibility_date",
     "compatibility_flags",
     "bindings",
+    "durable_objects",
     "adopt",
     "owner_tag",
     "derived_name",
     "import_id",
 )
 WORKER_IDENTITY = ("account_id", "name")
-WORKER_COMPUTED = ("etag", "created_on", "modified_on")
+# `migration_tag`: the script's Durable Object migration tag as Cloudflare last reported it (migrations.py).
+WORKER_COMPUTED = ("etag", "created_on", "modified_on", "migration_tag")
 
 WORKFLOW_INPUTS = (
     "account_id",
@@ -45,6 +49,8 @@ WORKFLOW_INPUTS = (
     "class_name",
     "script_name",
     "limits",
+    "schedules",
+    "default_retention",
     "adopt",
     "derived_name",
     "import_id",
@@ -145,8 +151,10 @@ def normalise_binding(name: str, body: Any, script_name: Any) -> Any:
     out = _drop_none(body)
     if out.get("name") == name:
         del out["name"]
-    if out.get("type") == "workflow" and "script_name" in out and is_hosted(out["script_name"], script_name):
-        # A workflow bound by its own host: Cloudflare's default for a missing script_name is "this script".
+    hosts_class = out.get("type") in ("workflow", DURABLE_OBJECT_BINDING)
+    if hosts_class and "script_name" in out and is_hosted(out["script_name"], script_name):
+        # A workflow or Durable Object bound by its own host: Cloudflare's default for a missing script_name
+        # is "this script".
         del out["script_name"]
     return out
 
@@ -170,6 +178,28 @@ def _flags(value: Any) -> Any:
     return value
 
 
+def _modules(value: Any) -> Any:
+    """Extra modules sorted by name; none (``None``, ``{}``) is ``None``, as in a state written before
+    Workers had extra modules, so upgrading never shows a diff."""
+    if isinstance(value, Mapping):
+        return dict(sorted(value.items(), key=lambda kv: str(kv[0]))) or None
+    return value
+
+
+def _durable_objects(value: Any) -> Any:
+    """Hosted Durable Objects by stable id, sorted, ``sqlite`` a bool; none (``None``, ``{}``) is ``None``, as
+    in a state written before Workers hosted Durable Objects, so upgrading never shows a diff."""
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for stable_id, entry in sorted(value.items(), key=lambda kv: str(kv[0])):
+        if isinstance(entry, Mapping):
+            sqlite = entry.get("sqlite", True)
+            entry = {**_drop_none(entry), "sqlite": sqlite if isinstance(sqlite, Unknown) else bool(sqlite)}
+        out[stable_id] = entry
+    return out or None
+
+
 def normalise_worker(props: Mapping[str, Any]) -> dict[str, Any]:
     """Worker inputs with defaults filled and canonical order/shape (idempotent)."""
     out: dict[str, Any] = {k: props.get(k) for k in WORKER_INPUTS}
@@ -178,7 +208,9 @@ def normalise_worker(props: Mapping[str, Any]) -> dict[str, Any]:
     if out["compatibility_date"] is None:
         out["compatibility_date"] = DEFAULT_COMPATIBILITY_DATE
     out["compatibility_flags"] = _flags(out["compatibility_flags"])
+    out["modules"] = _modules(out["modules"])
     out["bindings"] = normalise_bindings(out["bindings"], out["name"])
+    out["durable_objects"] = _durable_objects(out["durable_objects"])
     for flag in ("adopt", "derived_name"):
         out[flag] = bool(out[flag]) if not isinstance(out[flag], Unknown) else out[flag]
     out["import_id"] = out["import_id"] or None
@@ -186,12 +218,15 @@ def normalise_worker(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def normalise_workflow(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Workflow inputs with defaults filled (idempotent). ``limits={}`` means no limits."""
+    """Workflow inputs with defaults filled (idempotent). ``limits={}`` means no limits; ``schedules`` and
+    ``default_retention`` take their one spelling (:mod:`.workflow_settings`), ``None`` when not set."""
     out: dict[str, Any] = {k: props.get(k) for k in WORKFLOW_INPUTS}
     limits = out["limits"]
     if isinstance(limits, Mapping):
         limits = json_numbers(_drop_none(limits)) or None
     out["limits"] = limits
+    out["schedules"] = canonical_schedules(out["schedules"])
+    out["default_retention"] = canonical_retention(out["default_retention"])
     for flag in ("adopt", "derived_name"):
         out[flag] = bool(out[flag]) if not isinstance(out[flag], Unknown) else out[flag]
     out["import_id"] = out["import_id"] or None
@@ -224,7 +259,8 @@ def diff_worker(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
 
 def diff_workflow(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
     """Old Workflow outputs vs new checked inputs. ``account_id`` and ``workflow_name`` changes replace it;
-    ``class_name``, ``script_name`` and ``limits`` are updated in place (the workflow keeps its id)."""
+    ``class_name``, ``script_name``, ``limits``, ``schedules`` and ``default_retention`` are updated in place
+    (the workflow keeps its id)."""
     return WORKFLOW.diff(olds, news)
 
 
@@ -235,10 +271,13 @@ def digest(text: str) -> str:
 
 def _digest_of(props: Mapping[str, Any], key: str) -> Any:
     """`key`'s digest from inputs (the text itself) or from outputs (``<key>_sha256``, or the text in a state
-    written before outputs held digests). An unknown text stays unknown: it counts as a change."""
+    written before outputs held digests). A map of texts (``modules``) digests to a map of digests, none to
+    ``None``. An unknown text stays unknown: it counts as a change."""
     value = props.get(key)
     if isinstance(value, str):
         return digest(value)
+    if isinstance(value, Mapping) and not is_unknown(value):
+        return {k: digest(v) if isinstance(v, str) else v for k, v in sorted(value.items())} or None
     if is_unknown(value):
         return value
     return props.get(f"{key}_sha256")
@@ -275,7 +314,9 @@ class Kind:
         return outs
 
 
-WORKER = Kind(WORKER_INPUTS, WORKER_IDENTITY, WORKER_COMPUTED, normalise_worker, digested=("script",))
+WORKER = Kind(
+    WORKER_INPUTS, WORKER_IDENTITY, WORKER_COMPUTED, normalise_worker, digested=("script", "modules")
+)
 WORKFLOW = Kind(WORKFLOW_INPUTS, WORKFLOW_IDENTITY, WORKFLOW_COMPUTED, normalise_workflow)
 
 
@@ -362,7 +403,9 @@ def bindings_from_wire(
     """Cloudflare's list shape (from GET settings) to state shape.
 
     Cloudflare never returns ``secret_text`` values; a secret binding that still exists remotely keeps the
-    value from `previous` (the state), so a refresh does not erase it.
+    value from `previous` (the state), so a refresh does not erase it. Nor does it know the derived-name mark:
+    a binding that reads back as the state had it keeps the state's mark, so a refresh changes no input (the
+    engine would otherwise list ``bindings`` among the changed keys of the next update).
     """
     previous = previous or {}
     out: dict[str, dict[str, Any]] = {}
@@ -375,5 +418,9 @@ def bindings_from_wire(
             old = previous.get(name)
             if isinstance(old, Mapping) and old.get("type") == "secret_text" and "text" in old:
                 body["text"] = old["text"]
-        out[name] = normalise_binding(name, body, script_name)
+        body = normalise_binding(name, body, script_name)
+        old_body = previous.get(name)
+        if isinstance(old_body, Mapping) and old_body.get(DERIVED_MARK) and _unmarked(old_body) == body:
+            body = {**body, DERIVED_MARK: old_body[DERIVED_MARK]}
+        out[name] = body
     return dict(sorted(out.items()))

@@ -9,6 +9,7 @@ fast at construction time with a ``ValueError``.
 from __future__ import annotations
 
 import datetime
+import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -16,7 +17,15 @@ from typing import Any
 from pulumi.output import Unknown, contains_unknowns
 
 from .config import ACCOUNT_ID_ENV, ACCOUNT_ID_KEY
-from .exports import read_exports
+from .exports import read_exports, read_imports
+from .workflow_settings import (
+    CRON_WORDS,
+    MAX_SCHEDULES,
+    RETENTION_KEYS,
+    canonical_cron,
+    cron_problem,
+    duration_ms,
+)
 
 Failure = tuple[str, str]
 
@@ -30,6 +39,8 @@ ACCOUNT_ID_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
 COMPAT_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COMPAT_FLAG_RE = re.compile(r"^[a-z0-9_]+$")
 MAIN_MODULE_RE = re.compile(r"^[A-Za-z0-9_.-]+\.(?:mjs|js)$")
+# An extra module's name: a relative path of such names (`lib/util.mjs`), as the main module imports it.
+MODULE_NAME_RE = re.compile(r"^(?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+\.(?:mjs|js)$")
 
 # Reserved words cannot name a class (`class for {}` is a syntax error).
 JS_RESERVED = frozenset(
@@ -116,9 +127,11 @@ BINDING_REQUIRED: Mapping[str, tuple[str, ...]] = {
 __all__ = [
     "BINDING_REQUIRED",
     "CLASS_NAME_MAX",
+    "DURABLE_OBJECT_BINDING",
     "SCRIPT_NAME_MAX",
     "WORKFLOW_NAME_MAX",
     "Failure",
+    "hosted_durable_object_bindings",
     "hosted_workflow_bindings",
     "is_hosted",
     "is_js_class_name",
@@ -132,8 +145,12 @@ __all__ = [
     "validate_class_name",
     "validate_compatibility_date",
     "validate_compatibility_flags",
+    "validate_default_retention",
+    "validate_durable_objects",
     "validate_limits",
     "validate_main_module",
+    "validate_modules",
+    "validate_schedules",
     "validate_script",
     "validate_script_name",
     "validate_workflow_name",
@@ -162,6 +179,76 @@ def hosted_workflow_bindings(bindings: Any, script_name: Any) -> Iterator[tuple[
             continue
         if is_hosted(body.get("script_name"), script_name):
             yield name, body
+
+
+# A Durable Object binding's type (Cloudflare's `durable_object_namespace`).
+DURABLE_OBJECT_BINDING = "durable_object_namespace"
+
+
+def hosted_durable_object_bindings(
+    bindings: Any, script_name: Any
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(binding name, body)`` of each Durable Object binding in `bindings` to a class of the script
+    `script_name` itself (no ``script_name``, or its own: :func:`is_hosted`)."""
+    if not isinstance(bindings, Mapping):
+        return
+    for name, body in bindings.items():
+        if not isinstance(body, Mapping) or body.get("type") != DURABLE_OBJECT_BINDING:
+            continue
+        if is_hosted(body.get("script_name"), script_name):
+            yield name, body
+
+
+def validate_durable_objects(
+    value: Any, bindings: Any, script_name: Any, prop: str = "durable_objects"
+) -> list[Failure]:
+    """The Durable Objects a script hosts: ``{stable id: {"class_name": str, "sqlite": bool}}``, one stable
+    id per class, and every Durable Object binding to a class of this script declared among them (its
+    migrations are planned from the declaration; an undeclared class would never be created)."""
+    if value is None or isinstance(value, Unknown):
+        return []
+    if not isinstance(value, Mapping):
+        return [(prop, 'durable_objects must be a dict of stable id -> {"class_name": ..., "sqlite": ...}')]
+    failures: list[Failure] = []
+    owner: dict[str, str] = {}
+    for stable_id, entry in value.items():
+        where = f"{prop}.{stable_id}"
+        if not isinstance(stable_id, str) or not stable_id:
+            failures.append((prop, f"a Durable Object's stable id must be a non-empty string: {stable_id!r}"))
+            continue
+        if isinstance(entry, Unknown):
+            continue
+        if not isinstance(entry, Mapping):
+            failures.append((where, 'a Durable Object must be {"class_name": ..., "sqlite": ...}'))
+            continue
+        cls, sqlite = entry.get("class_name"), entry.get("sqlite")
+        failures += validate_class_name(cls, f"{where}.class_name")
+        if not isinstance(sqlite, (bool, Unknown)):
+            failures.append((f"{where}.sqlite", f"sqlite must be True or False, not {sqlite!r}"))
+        if isinstance(cls, str):
+            first = owner.setdefault(cls, stable_id)
+            if first != stable_id:
+                failures.append(
+                    (
+                        f"{where}.class_name",
+                        f"Durable Objects {first!r} and {stable_id!r} both declare class {cls!r}; a class "
+                        "has one Durable Object (one stable id): bind the same DurableObject twice instead",
+                    )
+                )
+    if failures or is_unknown(bindings):
+        return failures
+    for name, body in hosted_durable_object_bindings(bindings, script_name):
+        cls = body.get("class_name")
+        if isinstance(cls, str) and cls not in owner:
+            failures.append(
+                (
+                    f"bindings.{name}.class_name",
+                    f"binding {name} names Durable Object class {cls!r} of this script, which no "
+                    f'DurableObject declares: bind DurableObject("<stable id>", class_name={cls!r}) '
+                    "so its migrations are planned, or set script_name to the script that hosts it",
+                )
+            )
+    return failures
 
 
 def is_js_class_name(value: str) -> bool:
@@ -284,6 +371,58 @@ def validate_script(value: Any, prop: str = "script") -> list[Failure]:
     return []
 
 
+def validate_modules(value: Any, main_module: Any, script: Any, prop: str = "modules") -> list[Failure]:
+    """Extra ES modules uploaded beside the main one: ``None``, or module name -> source.
+
+    Names are relative paths ending in ``.js``/``.mjs`` (``lib/util.mjs``), none the main module's. Every
+    relative import of the main module and of each extra module must name a module of the upload, because
+    Cloudflare resolves imports only among the uploaded parts; a script without extra modules is not checked
+    (it is uploaded as it always was)."""
+    if value is None or isinstance(value, Unknown):
+        return []
+    if not isinstance(value, Mapping):
+        return [(prop, "modules must be a dict of module name -> ES-module source")]
+    failures: list[Failure] = []
+    for name, source in value.items():
+        if not isinstance(name, str) or not MODULE_NAME_RE.match(name) or _dot_segment(name):
+            failures.append(
+                (
+                    f"{prop}.{name}",
+                    "a module name must be a relative path ending in .js or .mjs, like 'lib/util.mjs', "
+                    "without '.' or '..' segments",
+                )
+            )
+        elif name == main_module:
+            failures.append((f"{prop}.{name}", f"{name!r} is the main module: pass its source as script="))
+        if not isinstance(source, Unknown) and (not isinstance(source, str) or not source.strip()):
+            failures.append((f"{prop}.{name}", "a module's source must be non-empty ES-module source"))
+    if failures or not value:
+        return failures
+    sources = {main_module: script, **value}
+    for importer, source in sources.items():
+        if not isinstance(source, str) or not isinstance(importer, str):
+            continue
+        where = "script" if importer == main_module else f"{prop}.{importer}"
+        for specifier in sorted(read_imports(source).specifiers):
+            if not specifier.startswith(("./", "../")):
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
+            if target not in sources:
+                failures.append(
+                    (
+                        where,
+                        f"{importer} imports {specifier!r}, which is not one of the uploaded modules "
+                        f"({', '.join(sorted(sources))}): add {target!r} to modules, or pass the "
+                        "entrypoint without modules= to have it bundled",
+                    )
+                )
+    return failures
+
+
+def _dot_segment(name: str) -> bool:
+    return any(segment in (".", "..") for segment in name.split("/"))
+
+
 def validate_limits(value: Any, prop: str = "limits") -> list[Failure]:
     """Workflow limits: ``None`` or ``{"steps": int >= 1}``."""
     if value is None or isinstance(value, Unknown):
@@ -301,6 +440,65 @@ def validate_limits(value: Any, prop: str = "limits") -> list[Failure]:
         steps = int(steps)  # the engine's protobuf Struct turns 100 into 100.0
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         failures.append((f"{prop}.steps", f"steps limit {steps!r} must be an integer >= 1"))
+    return failures
+
+
+def validate_schedules(value: Any, prop: str = "schedules") -> list[Failure]:
+    """Workflow cron triggers: ``None`` (not managed) or a list of at most 200 distinct cron strings in
+    Cloudflare's syntax (:func:`.workflow_settings.cron_problem`; names in any case, spaces free)."""
+    if value is None or isinstance(value, Unknown):
+        return []
+    if isinstance(value, str):
+        return [(prop, f"schedules must be a list of cron strings, e.g. [{value!r}], not one string")]
+    if not isinstance(value, (list, tuple)):
+        return [(prop, "schedules must be a list of cron strings, e.g. ['0 9 * * MON-FRI']")]
+    failures: list[Failure] = []
+    for i, cron in enumerate(value):
+        if isinstance(cron, Unknown):
+            continue
+        if not isinstance(cron, str):
+            failures.append((f"{prop}[{i}]", f"a schedule must be a cron string, not {type(cron).__name__}"))
+            continue
+        problem = cron_problem(canonical_cron(cron))
+        if problem:
+            failures.append((f"{prop}[{i}]", f"fix cron {cron!r}: {problem}; write {CRON_WORDS}"))
+    distinct = {canonical_cron(c) for c in value if isinstance(c, str)}
+    if len(distinct) > MAX_SCHEDULES:
+        failures.append(
+            (
+                prop,
+                f"remove schedules: a workflow takes at most {MAX_SCHEDULES} and these are {len(distinct)} "
+                "distinct ones",
+            )
+        )
+    return failures
+
+
+def validate_default_retention(value: Any, prop: str = "default_retention") -> list[Failure]:
+    """How long finished instances are kept: ``None`` (not managed) or ``{"success_retention": ...,
+    "error_retention": ...}``, each milliseconds or a duration string
+    (:func:`.workflow_settings.duration_ms`)."""
+    if value is None or isinstance(value, Unknown):
+        return []
+    if not isinstance(value, Mapping):
+        return [
+            (
+                prop,
+                'default_retention must be a dict like {"success_retention": "7 days", '
+                '"error_retention": "30 days"}',
+            )
+        ]
+    failures: list[Failure] = []
+    for key, duration in value.items():
+        if key not in RETENTION_KEYS:
+            failures.append(
+                (f"{prop}.{key}", f"unknown retention {key!r}: use success_retention or error_retention")
+            )
+        elif duration is not None and not isinstance(duration, Unknown):
+            try:
+                duration_ms(duration)
+            except ValueError as bad:
+                failures.append((f"{prop}.{key}", f"fix {key}: {bad}"))
     return failures
 
 

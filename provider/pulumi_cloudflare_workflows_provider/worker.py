@@ -3,13 +3,18 @@
 Lifecycle (id = script name):
 
 - ``check``: normalise (defaults, sorted flags, canonical bindings) and validate every input, including the
-  preflight that each workflow this script hosts names a class the script exports. No API call.
+  preflight that each workflow and Durable Object this script hosts names a class the script exports, and
+  the refusal of a Durable Object change that would lose stored data (:mod:`.migrations`). No API call.
 - ``diff``: pure (:mod:`.plan`); ``account_id``/``name`` replace, everything else updates in place.
 - ``create``: refuse if the script exists (unless ``adopt``; the refusal says when the script carries this
   resource's ownership tag, i.e. most likely an interrupted create of this stack), then upload (multipart:
-  ``metadata`` + module, with the ownership tag in ``tags``).
+  ``metadata`` + the main module + one part per extra module, with the ownership tag in ``tags``).
 - ``update``: upload.
-- ``read``: GET settings and content; report drift as new inputs; a missing script reads as gone.
+- Both uploads carry the Durable Object ``migrations`` planned from the state's classes (an adopted script's:
+  the declared classes it already binds) to the declared ones, tagged after the script's live migration tag,
+  which is read (GET the script list) only when something migrates.
+- ``read``: GET settings and content (every module of a script with extra modules), and the migration tag
+  for a script with Durable Objects; report drift as new inputs; a missing script reads as gone.
 - ``delete``: DELETE without ``force``, tolerating not-found; leaves alone a script another resource of this
   update took over, and the host of a workflow kept from deletion.
 
@@ -25,7 +30,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
-from . import naming, plan, rules
+from . import migrations, naming, plan, rules
 from .base import CloudflareProvider, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .diagnostics import warn
@@ -123,24 +128,24 @@ def _owned(settings: Any, owner_tag: Any) -> bool:
     return bool(owner_tag) and isinstance(tags, list) and owner_tag in tags
 
 
-def _module_from_content(content_type: str, body: bytes, main_module: str) -> str:
-    """The main module's source from GET .../content/v2 (raw JS, or multipart with one part per module)."""
-    if content_type.startswith("multipart/"):
-        message = BytesParser(policy=default_policy).parsebytes(
-            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-        )
-        parts = list(message.iter_parts()) if message.is_multipart() else []
-        for part in parts:
-            if (
-                part.get_param("name", header="content-disposition") == main_module
-                or part.get_filename() == main_module
-            ):
-                payload = part.get_payload(decode=True)
-                return payload.decode() if isinstance(payload, bytes) else str(payload)
-        if parts:
-            payload = parts[0].get_payload(decode=True)
-            return payload.decode() if isinstance(payload, bytes) else str(payload)
-    return body.decode()
+def _modules_from_content(content_type: str, body: bytes, main_module: str) -> tuple[str, dict[str, str]]:
+    """``(main module source, {name: source} of the other modules)`` from GET .../content/v2 or GET the
+    script: raw JS (one module), or multipart with one part per module. The main module is the part of that
+    name, else the first; a part that is not UTF-8 (Wasm, data) never fails a refresh, it reads as changed."""
+    if not content_type.startswith("multipart/"):
+        return body.decode(), {}
+    message = BytesParser(policy=default_policy).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    parts: dict[str, bytes] = {}
+    for index, part in enumerate(message.iter_parts() if message.is_multipart() else []):
+        name = part.get_param("name", header="content-disposition") or part.get_filename() or f"part{index}"
+        payload = part.get_payload(decode=True)
+        parts[str(name)] = payload if isinstance(payload, bytes) else str(payload).encode()
+    if not parts:
+        return body.decode(), {}
+    main = parts.pop(main_module if main_module in parts else next(iter(parts)))
+    return main.decode(), {name: data.decode("utf-8", errors="replace") for name, data in parts.items()}
 
 
 class WorkerProvider(CloudflareProvider):
@@ -153,10 +158,13 @@ class WorkerProvider(CloudflareProvider):
         failures = self.identity_failures(olds, props, "name", rules.validate_script_name)
         failures += rules.validate_script(props["script"])
         failures += rules.validate_main_module(props["main_module"])
+        failures += rules.validate_modules(props["modules"], props["main_module"], props["script"])
         failures += rules.validate_compatibility_date(props["compatibility_date"])
         failures += rules.validate_compatibility_flags(props["compatibility_flags"])
         failures += rules.validate_bindings(props["bindings"], script_name=props["name"])
         failures += self._preflight_classes(props)
+        failures += rules.validate_durable_objects(props["durable_objects"], props["bindings"], props["name"])
+        failures += self._preflight_durable_objects(olds or {}, props)
         return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
 
     @staticmethod
@@ -184,10 +192,63 @@ class WorkerProvider(CloudflareProvider):
                 )
         return failures
 
-    def _upload(self, props: Mapping[str, Any]) -> Any:
-        return self.client().upload_script(
-            props["account_id"], props["name"], _metadata(props), {props["main_module"]: props["script"]}
+    @staticmethod
+    def _preflight_durable_objects(olds: Mapping[str, Any], props: Mapping[str, Any]) -> list[rules.Failure]:
+        """Every Durable Object this script hosts must name a class the script exports, and the change from
+        the state's classes must keep every class's stored data unless its deletion is plain
+        (:func:`migrations.transition_failures`)."""
+        declared = migrations.classes_of(props["durable_objects"])
+        missing = set(rules.missing_classes(props["script"], [c.class_name for c in declared.values()]))
+        failures: list[rules.Failure] = [
+            (
+                f"durable_objects.{sid}.class_name",
+                f"Durable Object {sid!r} is hosted by this script but {props['main_module']} does not export "
+                f"class {cls.class_name!r}: add `export class {cls.class_name} extends DurableObject "
+                "{ ... }` or fix class_name",
+            )
+            for sid, cls in sorted(declared.items())
+            if cls.class_name in missing
+        ]
+        return failures + migrations.transition_failures(
+            olds.get("durable_objects"), props["durable_objects"], props["script"], props["main_module"]
         )
+
+    def _upload(self, props: Mapping[str, Any], migrations_body: Mapping[str, Any] | None = None) -> Any:
+        modules = {props["main_module"]: props["script"], **(props.get("modules") or {})}
+        metadata = _metadata(props)
+        if migrations_body:
+            metadata["migrations"] = dict(migrations_body)
+        return self.client().upload_script(props["account_id"], props["name"], metadata, modules)
+
+    def _migrations(
+        self, props: Mapping[str, Any], previous: Any, exists: bool, recorded: Any = None
+    ) -> dict[str, Any] | None:
+        """The upload's Durable Object ``migrations`` from the `previous` classes to the declared ones (None
+        when nothing migrates). Their tags continue the script's live migration tag, read only when something
+        migrates and the script exists; `recorded` is the tag this stack last saw."""
+        steps = migrations.plan(previous, props.get("durable_objects")).steps
+        if not steps:
+            return None
+        live = self.client().script_migration_tag(props["account_id"], props["name"]) if exists else None
+        if recorded and live != recorded:
+            warn(
+                f"Worker script {props['name']!r}: its Durable Object migration tag is {live!r}, but this "
+                f"stack last applied {recorded!r}: migrations were applied outside Pulumi. Continuing from "
+                f"{live!r}; if Cloudflare refuses the migration (10074), make the program's DurableObjects "
+                "match the classes the script now has"
+            )
+        return migrations.to_wire(steps, live)
+
+    def _adopted(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+        """``(previous classes, whether the script exists)`` for a create that adopts a script: the declared
+        Durable Objects whose classes it already hosts count as existing (never re-created)."""
+        account, name = props["account_id"], props["name"]
+        try:
+            settings = self.client().get_script_settings(account, name) or {}
+        except NotFoundError:
+            return {}, False
+        live = plan.bindings_from_wire(settings.get("bindings"), name)
+        return migrations.adopted_classes(props.get("durable_objects"), live, name), True
 
     @reported
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -205,7 +266,11 @@ class WorkerProvider(CloudflareProvider):
                 raise _takeover_refusal(
                     account, name, _owned(settings, owner_tag), where, _managed_elsewhere(settings, owner_tag)
                 )
-        result = self._upload(props) or {}
+        previous: dict[str, Any] = {}
+        exists = False
+        if props.get("adopt") and props.get("durable_objects"):
+            previous, exists = self._adopted(props)
+        result = self._upload(props, self._migrations(props, previous, exists)) or {}
         if props.get("adopt"):
             record_handover(SCRIPT, account, name)
         else:
@@ -222,7 +287,8 @@ class WorkerProvider(CloudflareProvider):
                     "fail. Keep exporting the old class until they finish."
                 )
         self._guard_derived_renames(olds, news)
-        result = self._upload(news) or {}
+        planned = self._migrations(news, olds.get("durable_objects"), True, olds.get("migration_tag"))
+        result = self._upload(news, planned) or {}
         return UpdateResult(self.outputs(news, result))
 
     def _guard_derived_renames(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> None:
@@ -249,28 +315,41 @@ class WorkerProvider(CloudflareProvider):
         if not account or not name:
             return ReadResult(id_, props)
         client = self.client()
+        # content/v2 may hold the main module only: a script with extra modules is downloaded whole, so
+        # each of them is compared (its state holds their digests; an import's props, their sources).
+        multi_module = bool(props.get("modules") or props.get("modules_sha256"))
         try:
             settings = client.get_script_settings(account, name) or {}
-            content_type, body = client.get_script_content(account, name)
+            if multi_module:
+                content_type, body = client.download_script(account, name)
+            else:
+                content_type, body = client.get_script_content(account, name)
         except NotFoundError:
             return ReadResult("", {})
+        computed = dict(props)
+        if props.get("durable_objects") or props.get("migration_tag"):
+            computed["migration_tag"] = client.script_migration_tag(account, name)
         main_module = props.get("main_module") or plan.DEFAULT_MAIN_MODULE
+        script, modules = _modules_from_content(content_type, body, main_module)
         inputs = plan.normalise_worker(
             {
                 "account_id": account,
                 "name": name,
-                "script": _module_from_content(content_type, body, main_module),
+                "script": script,
                 "main_module": main_module,
+                "modules": modules,
                 "compatibility_date": settings.get("compatibility_date") or props.get("compatibility_date"),
                 "compatibility_flags": settings.get("compatibility_flags", props.get("compatibility_flags")),
                 "bindings": plan.bindings_from_wire(settings.get("bindings"), name, props.get("bindings")),
+                # Cloudflare reports no stable ids: the declared classes stay the state's.
+                "durable_objects": props.get("durable_objects"),
                 "adopt": props.get("adopt"),
                 "owner_tag": props.get("owner_tag"),
                 "derived_name": props.get("derived_name"),
                 "import_id": props.get("import_id"),
             }
         )
-        return ReadResult(name, self.outputs(inputs, props), inputs)
+        return ReadResult(name, self.outputs(inputs, computed), inputs)
 
     @reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:

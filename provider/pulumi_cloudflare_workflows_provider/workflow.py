@@ -3,15 +3,17 @@
 Lifecycle (id = workflow name):
 
 - ``check``: normalise and validate; a workflow no Worker hosts and with no ``script_name`` fails here.
-- ``diff``: pure (:mod:`.plan`); ``account_id``/``workflow_name`` replace; ``class_name``, ``script_name`` and
-  ``limits`` update in place.
+- ``diff``: pure (:mod:`.plan`); ``account_id``/``workflow_name`` replace; ``class_name``, ``script_name``,
+  ``limits``, ``schedules`` and ``default_retention`` update in place.
 - ``create``: GET first and refuse to take over an existing workflow unless ``adopt``; for a derived
   (default) name, also refuse when another workflow already runs the same class of the same script (a logical
   rename without an alias; not checked on a script this deployment created, see ``handover.fresh_script``);
   then PUT.
 - ``update``: PUT (an upsert keyed by name): a class rename keeps the workflow's id and its instances.
-- ``read``: GET; drift in class/script shows as changed inputs; only Cloudflare's not-found codes read as
-  gone.
+  ``schedules`` and ``default_retention`` are sent only when the program sets them, or to clear what it set
+  (:func:`.workflow_settings.settings_to_wire`).
+- ``read``: GET; drift in class/script/schedules shows as changed inputs, limits and retention from the newest
+  version; only what the program manages is read back; only Cloudflare's not-found codes read as gone.
 - ``delete``: GET, then DELETE, tolerating not-found; leaves alone a workflow another resource of this update
   took over, one this update re-created under a derived name (a rename), and one whose id is not the one this
   state created.
@@ -26,8 +28,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
-from . import plan, rules
+from . import plan, rules, workflow_settings
 from .base import CloudflareProvider, reported
+from .cloudflare.client import CloudflareClient
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .diagnostics import warn
 from .handover import (
@@ -162,12 +165,39 @@ def _computed(result: Mapping[str, Any], fallback: Mapping[str, Any]) -> dict[st
     }
 
 
-def _put_body(props: Mapping[str, Any]) -> dict[str, Any]:
+def _put_body(props: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The PUT body for checked inputs `props`; `olds` (the state, none for a create) says which settings
+    this program set before and must clear now that it no longer sets them."""
     body: dict[str, Any] = {"class_name": props["class_name"], "script_name": props["script_name"]}
     limits = plan.normalise_workflow(props)["limits"]
     if limits:
         body["limits"] = limits
+    body.update(workflow_settings.settings_to_wire(olds or {}, props))
     return body
+
+
+def _read_settings(
+    client: CloudflareClient,
+    account: str,
+    name: str,
+    remote: Mapping[str, Any],
+    version: Mapping[str, Any],
+    props: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The live ``schedules`` and ``default_retention``, for the ones the state manages (the others stay
+    ``None``). Retention lives on the newest version, whose list item does not carry it: one more GET, only
+    when the program sets it."""
+    found: dict[str, Any] = {"schedules": None, "default_retention": None}
+    if props.get("schedules") is not None:
+        found["schedules"] = workflow_settings.schedules_from_wire(remote.get("schedules"))
+    if props.get("default_retention") is not None:
+        if version.get("id"):
+            detail = client.get_workflow_version(account, name, version["id"]) or {}
+            retention = detail.get("default_retention")
+            found["default_retention"] = workflow_settings.retention_from_wire(retention)
+        else:
+            found["default_retention"] = props.get("default_retention")
+    return found
 
 
 class WorkflowProvider(CloudflareProvider):
@@ -180,6 +210,9 @@ class WorkflowProvider(CloudflareProvider):
         failures = self.identity_failures(olds, props, "workflow_name", rules.validate_workflow_name)
         failures += rules.validate_class_name(props["class_name"])
         failures += rules.validate_limits(props["limits"])
+        # The program's own spelling, so each failure names the schedule as written.
+        failures += rules.validate_schedules(news.get("schedules"))
+        failures += rules.validate_default_retention(news.get("default_retention"))
         if props["script_name"] is None:
             failures.append(
                 (
@@ -221,7 +254,7 @@ class WorkflowProvider(CloudflareProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         news = plan.normalise_workflow(news)
         account, name = news["account_id"], news["workflow_name"]
-        result = self.client().put_workflow(account, name, _put_body(news)) or {}
+        result = self.client().put_workflow(account, name, _put_body(news, olds)) or {}
         old_id = olds.get("workflow_id")
         if old_id and result.get("id") and result["id"] != old_id:
             warn(
@@ -240,6 +273,7 @@ class WorkflowProvider(CloudflareProvider):
         try:
             remote = client.get_workflow(account, name) or {}
             version = client.latest_workflow_version(account, name) or {}
+            settings = _read_settings(client, account, name, remote, version, props)
         except NotFoundError:
             return ReadResult("", {})
         remote = {**remote, "version_id": version.get("id") or props.get("version_id")}
@@ -250,6 +284,7 @@ class WorkflowProvider(CloudflareProvider):
                 "class_name": remote.get("class_name", props.get("class_name")),
                 "script_name": remote.get("script_name", props.get("script_name")),
                 "limits": version.get("limits") if version else props.get("limits"),
+                **settings,
                 "adopt": props.get("adopt"),
                 "derived_name": props.get("derived_name"),
                 "import_id": props.get("import_id"),

@@ -13,12 +13,14 @@ See docs/sdk.md for the rules (stable identifiers, hosting, ordering, adoption, 
 from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE
 
 from .bindings import BindingValue, WorkflowBinding
+from .durable_object import DurableObject
 from .worker import Worker
 from .workflow import Workflow, WorkflowResource
 
 __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",
     "BindingValue",
+    "DurableObject",
     "Worker",
     "Workflow",
     "WorkflowBinding",

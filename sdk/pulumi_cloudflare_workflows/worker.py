@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -14,8 +13,10 @@ from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 
 from .bindings import BindingValue, to_cloudflare
+from .bundle import BundleError, load_entrypoint
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
+from .durable_object import DurableObject
 from .failures import raise_failures
 from .hosting import Host
 from .imports import take_import
@@ -25,7 +26,7 @@ __all__ = ["DEFAULT_COMPATIBILITY_DATE", "Worker"]
 
 
 class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
-    """A Cloudflare Worker script, uploaded as one ES module, with its bindings.
+    """A Cloudflare Worker script (ES modules), with its bindings.
 
     Example::
 
@@ -44,13 +45,18 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         characters (hash-shortened). Changing it replaces the script.
     :param script: ES-module source (``main_module`` ``worker.mjs``). Exactly one of
         ``script``/``entrypoint``.
-    :param entrypoint: path to a ``.js``/``.mjs`` module, read when the program runs; its base name is the
-        main module. The module is uploaded as is (no bundling): imports other than ``cloudflare:*`` must be
-        inlined.
+    :param entrypoint: path to the Worker's main file, read when the program runs (:mod:`.bundle`). A
+        ``.js``/``.mjs`` file that imports nothing but ``cloudflare:*``/``node:*`` is uploaded as is under its
+        base name; a ``.ts``/``.mts`` file, or one that imports other modules, is bundled with esbuild into
+        one module (``index.ts`` -> ``index.js``, ``index.mts`` -> ``index.mjs``).
+    :param modules: a pre-built multi-module Worker's other ES modules: module name (a relative path such as
+        ``lib/util.mjs``, as the main module imports it) -> source, each uploaded as its own part. The
+        entrypoint is then uploaded as it is, never bundled.
     :param compatibility_date: ``YYYY-MM-DD``; defaults to the fixed ``DEFAULT_COMPATIBILITY_DATE`` (never
         "today", which would change every day).
     :param compatibility_flags: e.g. ``["nodejs_compat"]`` (order does not matter).
-    :param bindings: binding name -> ``Workflow``, another Worker's ``bindings[...]``, ``str`` (plain text),
+    :param bindings: binding name -> ``Workflow``, ``DurableObject`` (hosted here, with its migrations, unless
+        its ``script_name`` names another script), another Worker's ``bindings[...]``, ``str`` (plain text),
         ``Output[str]`` (secret text when the Output is secret), or a ``dict`` in Cloudflare's binding shape.
     :param adopt: take over a script with this name that already exists (otherwise ``create`` refuses).
     :param account_id: defaults to ``cloudflare-workflows:accountId``, then ``CLOUDFLARE_ACCOUNT_ID``.
@@ -65,6 +71,8 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         """The script name (the resource's id)."""
         script: pulumi.Output[str]
         main_module: pulumi.Output[str]
+        modules: pulumi.Output[dict[str, str] | None]
+        """The extra modules (name -> source); ``None`` for a one-module Worker."""
         compatibility_date: pulumi.Output[str]
         compatibility_flags: pulumi.Output[list[str]]
         adopt: pulumi.Output[bool]
@@ -83,6 +91,11 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         """The ``bindings`` property as stored in state (binding name -> Cloudflare body without ``name``)."""
         hosted_workflows: list[Workflow]
         """The Workflows this Worker hosts (registered after it)."""
+        durable_objects: pulumi.Output[dict[str, dict[str, Any]] | None]
+        """The Durable Objects this Worker hosts, by stable id (``{"class_name", "sqlite"}``): its migrations
+        are planned from them."""
+        migration_tag: pulumi.Output[str | None]
+        """The script's Durable Object migration tag as Cloudflare reported it."""
         declared_name: str
         """The script name as declared, a plain string known while the program runs (``name`` is its Output).
         Workflow's ``declared_*`` attributes follow the same convention."""
@@ -94,6 +107,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         name: str | None = None,
         script: pulumi.Input[str] | None = None,
         entrypoint: str | os.PathLike[str] | None = None,
+        modules: Mapping[str, str] | None = None,
         compatibility_date: str | None = None,
         compatibility_flags: list[str] | None = None,
         bindings: Mapping[str, BindingValue] | None = None,
@@ -108,46 +122,68 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         derived_name = name is None
         if name is None:
             name = naming.default_script_name(pulumi.get_project(), pulumi.get_stack(), identity)
-        failures = rules.validate_script_name(name)
-        if compatibility_date is not None:
-            failures += rules.validate_compatibility_date(compatibility_date)
-        raise_failures("Worker", resource_name, failures)
-        if (script is None) == (entrypoint is None):
-            raise ValueError(
-                f"Worker {resource_name!r}: pass exactly one of script= (source) or entrypoint= (a file)"
-            )
-        main_module = DEFAULT_MAIN_MODULE
-        if entrypoint is not None:
-            path = Path(entrypoint)
-            main_module = path.name
-            script = path.read_text(encoding="utf-8")
-
-        opts, import_id, account = take_import(
-            "Worker script", resource_name, opts, resolve_account_id(account_id), name
-        )
-        claim_name("Worker script", account, name, resource_name)
-        self.declared_name = name
-        host = Host(resource_name, name, account)
-
-        wire: dict[str, Any] = {}
-        hosted: list[Workflow] = []
+        # Whatever fails from here on fails the outputs of the declarations this Worker would host, so none
+        # registers as unhosted and hides this Worker's error behind a "not hosted" one.
+        would_host = [
+            value
+            for value in (bindings or {}).values()
+            if isinstance(value, (Workflow, DurableObject))
+            and (value.hosting if isinstance(value, Workflow) else value).hosted_by(name)
+        ]
         try:
+            failures = rules.validate_script_name(name)
+            if compatibility_date is not None:
+                failures += rules.validate_compatibility_date(compatibility_date)
+            raise_failures("Worker", resource_name, failures)
+            if (script is None) == (entrypoint is None):
+                raise ValueError(
+                    f"Worker {resource_name!r}: pass exactly one of script= (source) or entrypoint= (a file)"
+                )
+            main_module = DEFAULT_MAIN_MODULE
+            if entrypoint is not None:
+                try:
+                    loaded = load_entrypoint(
+                        entrypoint, compatibility_flags=compatibility_flags or (), bundle=not modules
+                    )
+                except BundleError as exc:
+                    raise BundleError(f"Worker {resource_name!r}: entrypoint: {exc}") from None
+                if loaded.warnings:
+                    pulumi.log.warn(f"Worker {resource_name!r}: esbuild, on {entrypoint}:\n{loaded.warnings}")
+                main_module, script = loaded.main_module, loaded.source
+            raise_failures("Worker", resource_name, rules.validate_modules(modules, main_module, script))
+
+            opts, import_id, account = take_import(
+                "Worker script", resource_name, opts, resolve_account_id(account_id), name
+            )
+            claim_name("Worker script", account, name, resource_name)
+            self.declared_name = name
+            host = Host(resource_name, name, account)
+
+            wire: dict[str, Any] = {}
+            hosted: list[Workflow] = []
+            objects: dict[str, DurableObject] = {}  # the Durable Objects hosted here, by stable id
             for key, value in (bindings or {}).items():
-                if not isinstance(value, Workflow):
+                if not isinstance(value, (Workflow, DurableObject)):
                     wire[key] = to_cloudflare(key, value)
-                elif value.hosting.hosted_by(name):
+                elif not (value.hosting if isinstance(value, Workflow) else value).hosted_by(name):
+                    if value.declared_script_name == resource_name:
+                        raise ValueError(
+                            f"Worker {resource_name!r}: {type(value).__name__} {value.resource_name!r} has "
+                            f"script_name={resource_name!r}, this Worker's logical name, not its script name "
+                            f"{name!r}. Use script_name={name!r}, or give the Worker name={resource_name!r}"
+                        )
+                    wire[key] = to_cloudflare(key, value.cross_script_binding())
+                elif isinstance(value, Workflow):
                     value.hosting.claim(host)
                     if value not in hosted:
                         hosted.append(value)
                     wire[key] = value.hosted_binding()
-                elif value.declared_script_name == resource_name:
-                    raise ValueError(
-                        f"Worker {resource_name!r}: Workflow {value.resource_name!r} has "
-                        f"script_name={resource_name!r}, this Worker's logical name, not its script name "
-                        f"{name!r}. Use script_name={name!r}, or give the Worker name={resource_name!r}"
-                    )
                 else:
-                    wire[key] = value.cross_script_binding().to_cloudflare()
+                    _host_durable_object(resource_name, value, objects)
+                    wire[key] = value.hosted_binding()
+            durable_objects = {sid: do.declaration() for sid, do in objects.items()} or None
+            failures = rules.validate_durable_objects(durable_objects, wire, name)
+            raise_failures("Worker", resource_name, failures)
             super().__init__(
                 WorkerProvider(),
                 resource_name,
@@ -156,9 +192,11 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     "name": name,
                     "script": script,
                     "main_module": main_module,
+                    "modules": dict(modules) if modules else None,
                     "compatibility_date": compatibility_date or DEFAULT_COMPATIBILITY_DATE,
                     "compatibility_flags": sorted(set(compatibility_flags or [])),
                     "bindings": wire,
+                    "durable_objects": durable_objects,
                     "adopt": adopt,
                     "owner_tag": owner_tag,
                     "derived_name": derived_name,
@@ -166,6 +204,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     "etag": None,
                     "created_on": None,
                     "modified_on": None,
+                    "migration_tag": None,
                 },
                 opts,
             )
@@ -173,12 +212,24 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             self.hosted_workflows = hosted
             for workflow in hosted:
                 workflow.hosting.register_hosted(self, self.name)
+            for durable_object in objects.values():
+                durable_object.hosted_by_worker(self.name)
         except BaseException as exc:
-            for workflow in hosted:
-                workflow.hosting.abandon(exc)
+            for value in would_host:
+                (value.hosting if isinstance(value, Workflow) else value).abandon(exc)
             raise
 
         self.bindings = {
-            key: value.cross_script_binding() if isinstance(value, Workflow) else value
+            key: value.cross_script_binding() if isinstance(value, (Workflow, DurableObject)) else value
             for key, value in (bindings or {}).items()
         }
+
+
+def _host_durable_object(worker: str, value: DurableObject, objects: dict[str, DurableObject]) -> None:
+    """Claim `value` for the Worker `worker`; one stable id names one declaration."""
+    if objects.setdefault(value.resource_name, value) is not value:
+        raise ValueError(
+            f"Worker {worker!r}: two DurableObjects are named {value.resource_name!r}; a resource_name is "
+            "one Durable Object's stable identifier: bind the same DurableObject under both binding names"
+        )
+    value.claim(worker)

@@ -14,6 +14,7 @@ declared first.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -47,6 +48,10 @@ class WorkflowResource(pulumi.dynamic.Resource, module="cloudflare", name="Workf
         script_name: pulumi.Output[str]
         """The Worker script that exports the class."""
         limits: pulumi.Output[dict[str, int] | None]
+        schedules: pulumi.Output[list[str] | None]
+        """The cron triggers, in their one spelling (single spaces, upper case, sorted, distinct)."""
+        default_retention: pulumi.Output[dict[str, int] | None]
+        """``success_retention``/``error_retention`` in milliseconds."""
         adopt: pulumi.Output[bool]
         derived_name: pulumi.Output[bool]
         """True when ``workflow_name`` was derived from the logical name: ``check`` then refuses to let it
@@ -91,6 +96,14 @@ class Workflow:
         valid JavaScript class name; otherwise required. Changing it updates the workflow in place (same id).
     :param script_name: the Worker script that exports the class, when it is not the Worker that binds it.
     :param limits: e.g. ``{"steps": 100}``.
+    :param schedules: cron triggers that start an instance, e.g. ``["0 9 * * MON-FRI"]``, in Cloudflare's
+        syntax (five fields, UTC; day-of-week 1-7 is Sunday-Saturday), at most 200. Order, duplicates, spaces
+        and the case of names never make a diff. ``None`` leaves the workflow's schedules as they are
+        (set elsewhere, or none); ``[]`` removes them. Changing them updates the workflow in place.
+    :param default_retention: how long finished instances are kept, ``{"success_retention": "7 days",
+        "error_retention": "30 days"}``, each in milliseconds or a duration string (``"1 week"`` and
+        ``604800000`` are the same value, and never make a diff); a value left out is Cloudflare's default.
+        ``None`` leaves the workflow's retention as it is; ``{}`` clears it. An in-place update.
     :param adopt: take over a workflow with this name that already exists (otherwise ``create`` refuses).
     :param account_id: defaults to the hosting Worker's account, else ``cloudflare-workflows:accountId`` /
         ``CLOUDFLARE_ACCOUNT_ID``.
@@ -118,6 +131,8 @@ class Workflow:
         class_name: str | None = None,
         script_name: str | None = None,
         limits: dict[str, int] | None = None,
+        schedules: Sequence[str] | None = None,
+        default_retention: Mapping[str, int | str] | None = None,
         adopt: bool = False,
         account_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -147,6 +162,8 @@ class Workflow:
         if script_name is not None:
             failures += rules.validate_script_name(script_name, "script_name")
         failures += rules.validate_limits(limits)
+        failures += rules.validate_schedules(schedules)
+        failures += rules.validate_default_retention(default_retention)
         raise_failures("Workflow", resource_name, failures)
         claim_name("Workflow", account_id or resolve_account_id(), workflow_name, resource_name)
 
@@ -155,6 +172,8 @@ class Workflow:
         self.declared_class_name = class_name
         self.declared_script_name = script_name
         self._limits = dict(limits) if limits else None
+        self._schedules = list(schedules) if schedules is not None else None
+        self._default_retention = dict(default_retention) if default_retention is not None else None
         self._adopt = adopt
         self._opts = opts
 
@@ -207,6 +226,8 @@ class Workflow:
             "class_name": self.declared_class_name,
             "script_name": script_name,
             "limits": self._limits,
+            "schedules": self._schedules,
+            "default_retention": self._default_retention,
             "adopt": self._adopt,
             "derived_name": self.derived_name,
             "import_id": import_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.lifecycle.support import WORKFLOW, Project
+from tests.lifecycle.support import WORKER, WORKFLOW, Project
 
 
 def test_limits_changed_outside_pulumi_are_found_and_put_back(copy_example: Callable[[str], Project]) -> None:
@@ -30,3 +30,11 @@ def test_limits_changed_outside_pulumi_are_found_and_put_back(copy_example: Call
     newest = max(versions, key=lambda v: v["created_on"])
     assert newest.get("limits") == {"steps": 50}
     assert stack.refresh(expect_no_changes=True).ok
+
+    # A refresh leaves the inputs as the program gives them (the host's binding keeps its derived-name mark),
+    # so the next change previews with its own key only.
+    project.edit(
+        '"order-processor: runs OrderWorkflow"', '"order-processor v2"', "workers/order-processor.mjs"
+    )
+    change = stack.preview()
+    assert change.step("order-processor", WORKER).diff_reasons == ["script"]

@@ -5,6 +5,8 @@ cwd is the example directory, as the dynamic-provider server does it."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,11 +27,20 @@ EXAMPLES = {
     "class-rename": ROOT / "examples" / "class-rename",
     "cross-script-reexport": ROOT / "examples" / "cross-script-reexport",
     "cross-script-script-name": ROOT / "examples" / "cross-script-script-name",
+    "agent-workflow": ROOT / "examples" / "agent-workflow",
+    "email-workflows": ROOT / "examples" / "agent-workflow" / "email-workflows",
+    "brief-analysis": ROOT / "examples" / "brief-analysis",
 }
 # Examples that also use another resource provider (pulumi-cloudflare): tested under mocks by
 # test_interop.py, not here (their registrations include resources that have no dynamic `__provider`).
 OTHER_EXAMPLES = {ROOT / "examples" / "with-pulumi-cloudflare"}
 ACCOUNT = "f" * 32
+
+
+@pytest.fixture(autouse=True)
+def esbuild_on_path(esbuild: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """brief-analysis is TypeScript: its program bundles it with esbuild, found on PATH."""
+    monkeypatch.setenv("PATH", f"{esbuild.parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
 def run(name: str, monkeypatch: pytest.MonkeyPatch, config: dict[str, str] | None = None) -> RecordingMonitor:
@@ -55,7 +66,10 @@ def test_every_example_is_listed() -> None:
     on_disk = {p.parent for p in (ROOT / "examples").rglob("Pulumi.yaml")} | {ROOT}
     assert on_disk == set(EXAMPLES.values()) | OTHER_EXAMPLES
     for path in on_disk:
-        assert (path / "__main__.py").is_file() and list((path / "workers").glob("*.mjs"))
+        assert (path / "__main__.py").is_file() and [
+            *(path / "workers").glob("*.mjs"),
+            *(path / "workers").glob("*.ts"),
+        ]
         assert "runtime: python" in (path / "Pulumi.yaml").read_text()
 
 
@@ -65,7 +79,9 @@ def test_example_sources_are_es_modules_with_workflow_entrypoints() -> None:
             text = source.read_text()
             assert "export default" in text, source
             if "class " in text:
-                assert 'import { WorkflowEntrypoint } from "cloudflare:workers";' in text, source
+                assert re.search(
+                    r'import \{[^}]*\bWorkflowEntrypoint\b[^}]*\} from "cloudflare:workers";', text
+                )
                 assert "extends WorkflowEntrypoint" in text and "step.do(" in text, source
 
 
@@ -148,6 +164,44 @@ def test_quickstart(monkeypatch: pytest.MonkeyPatch) -> None:
     assert wf.urn in api.dependencies
     assert api.inputs["bindings"]["ORDERS"]["script_name"] == processor.inputs["name"]
     assert api.inputs["bindings"]["STORE_NAME"] == {"type": "plain_text", "text": "demo store"}
+    check_all(m)
+
+
+def test_agent_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    email_monitor = run("email-workflows", monkeypatch)
+    email_host, email = email_monitor.by_name("email-workflows"), email_monitor.by_name("email")
+    assert (email_host.inputs["name"], email.inputs["workflow_name"]) == ("email-workflows", "email-workflow")
+    check_all(email_monitor)
+
+    m = run("agent-workflow", monkeypatch)
+    agent, research = m.by_name("agent"), m.by_name("research")
+    assert research.dependencies == [agent.urn]
+    # The Agent's class is hosted here: a declaration by stable id, from which the migrations are planned.
+    assert agent.inputs["durable_objects"] == {
+        "research-agent": {"class_name": "ResearchAgent", "sqlite": True}
+    }
+    bindings = agent.inputs["bindings"]
+    assert bindings["AGENT"] == {"type": "durable_object_namespace", "class_name": "ResearchAgent"}
+    # The email workflow is another project's: bound cross-script, nothing registered for it here.
+    assert bindings["EMAIL"] == {
+        "type": "workflow",
+        "workflow_name": "email-workflow",
+        "class_name": "EmailWorkflow",
+        "script_name": "email-workflows",
+    }
+    assert [r.name for r in m.of_type(WORKFLOW_TYPE)] == ["research"]
+    check_all(m)
+
+
+def test_brief_analysis_is_bundled_while_the_program_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = run("brief-analysis", monkeypatch)
+    worker, wf = m.by_name("briefs"), m.by_name("brief-analysis")
+    assert wf.dependencies == [worker.urn] and wf.inputs["class_name"] == "BriefAnalysisWorkflow"
+    assert worker.inputs["main_module"] == "index.js"
+    script = worker.inputs["script"]
+    # One ES module: the imported analysis.ts is inlined, the type-only types.ts vanishes, cloudflare:* stays.
+    assert 'from "cloudflare:workers"' in script and "function keywords(" in script
+    assert "./analysis" not in script and "interface " not in script
     check_all(m)
 
 

@@ -237,3 +237,13 @@ def test_outputs_hold_the_scripts_digest_and_diffs_compare_it() -> None:
     # A state written before outputs held digests (the script itself) diffs the same way.
     assert not plan.diff_worker(outputs(news), news).has_changes
     assert plan.diff_worker(outputs(news), worker(script="export default {};\n")).changed == ["script"]
+
+
+def test_a_read_keeps_the_derived_name_mark_of_a_binding_that_did_not_change() -> None:
+    state = {
+        "WF": {"type": "workflow", "workflow_name": "orders", "class_name": "A", plan.DERIVED_MARK: True}
+    }
+    same = [{"name": "WF", "type": "workflow", "workflow_name": "orders", "class_name": "A"}]
+    moved = [{"name": "WF", "type": "workflow", "workflow_name": "orders", "class_name": "B"}]
+    assert plan.bindings_from_wire(same, "host", state) == state
+    assert plan.DERIVED_MARK not in plan.bindings_from_wire(moved, "host", state)["WF"]

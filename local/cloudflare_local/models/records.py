@@ -7,13 +7,14 @@ touches the store or knows about HTTP; the family modules (`scripts`, `workflows
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from cloudflare_local import errors
 from cloudflare_local.exports import ModuleExports
+
+# Re-exported: Cloudflare's duration grammar has one home (validation, on the provider's workflow_settings).
+from cloudflare_local.validation import retention_ms as retention_ms
 
 # The content types a module part may have; exports are read only from the ES-module ones.
 ES_MODULE_TYPES = ("application/javascript+module", "text/javascript+module")
@@ -45,28 +46,6 @@ TERMINAL_STATUSES = ("errored", "terminated", "complete")
 def now() -> str:
     """An RFC 3339 UTC timestamp with microseconds, as Cloudflare returns them."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-_RETENTION = re.compile(r"^(\d+)\s+(second|minute|hour|day|week|month|year)s?$")
-_UNIT_MS = {
-    "second": 1000,
-    "minute": 60_000,
-    "hour": 3_600_000,
-    "day": 86_400_000,
-    "week": 7 * 86_400_000,
-    "month": 30 * 86_400_000,
-    "year": 365 * 86_400_000,
-}
-
-
-def retention_ms(value: object) -> int:
-    """A retention value (milliseconds, or a string like "5 minutes") in milliseconds."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    match = _RETENTION.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise errors.invalid_body(f"retention must be milliseconds or like '5 minutes', got {value!r}")
-    return int(match.group(1)) * _UNIT_MS[match.group(2)]
 
 
 @dataclass
@@ -128,6 +107,8 @@ class Script:
     placement: dict[str, Any] | None = None
     limits: dict[str, Any] | None = None
     migration_tag: str | None = None
+    # Durable Object classes: class name -> {"sqlite": bool, "storage_id": str} (models/migrations.py).
+    durable_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     subdomain_enabled: bool = False
     previews_enabled: bool = False
     schedules: list[dict[str, Any]] = field(default_factory=list)
@@ -172,6 +153,7 @@ class WorkflowVersion:
     modified_on: str
     limits: dict[str, Any] | None = None
     language: str = "javascript"
+    default_retention: dict[str, Any] | None = None
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cloudflare_local import errors
 from cloudflare_local.errors import ApiError
 from cloudflare_local.exports import ModuleExports, parse_exports
+from cloudflare_local.models import migrations
 from cloudflare_local.models.base import AccountBase
 from cloudflare_local.models.records import (
     ES_MODULE_TYPES,
@@ -93,13 +94,23 @@ class ScriptsMixin(AccountBase):
     ) -> ScriptVersion:
         """PUT /workers/scripts/{name} (deploy=True) or POST .../versions (deploy=False).
 
-        A script's first version is always deployed: a script exists only with a live version.
+        A script's first version is always deployed: a script exists only with a live version. Its
+        `metadata.migrations` are applied to the script's Durable Object classes (:mod:`.migrations`) with
+        the rest of the upload, all or nothing.
         """
         check_script_name(name)
         with self.backend.change():
             previous = self.find_script(name)
             prior = self.get_version(name, previous.deployed_version_id) if previous else None
-            version = self._add_version(name, upload, previous, prior, source)
+            applied = migrations.apply(
+                name,
+                previous.durable_objects if previous else {},
+                previous.migration_tag if previous else None,
+                upload.metadata.get("migrations"),
+                self._transferable,
+            )
+            version = self._add_version(name, upload, previous, prior, source, applied)
+            self._check_deleted_classes_unbound(name, applied.deleted)
             script = previous or Script(
                 name=name,
                 tag=uuid.uuid4().hex,
@@ -113,9 +124,9 @@ class ScriptsMixin(AccountBase):
                 last_deployed_from=source,
             )
             _apply(script, upload.metadata, SETTINGS)
-            migrations = upload.metadata.get("migrations")
-            if isinstance(migrations, dict) and migrations.get("new_tag"):
-                script.migration_tag = migrations["new_tag"]
+            script.durable_objects = applied.classes
+            script.migration_tag = applied.tag
+            self._take_transferred(applied.transferred)
             if deploy or previous is None:
                 self._deploy_version(script, version, source)
             else:
@@ -129,10 +140,12 @@ class ScriptsMixin(AccountBase):
         previous: Script | None,
         prior: ScriptVersion | None,
         source: str,
+        applied: migrations.Applied,
     ) -> ScriptVersion:
-        """Check and store a new version (modules as blobs); `previous` learns it is the latest."""
+        """Check and store a new version (modules as blobs); `previous` learns it is the latest. `applied`
+        holds the script's Durable Object classes once this upload's migrations are applied."""
         number = previous.version_count + 1 if previous else 1
-        version = self._build_version(name, number, upload, prior, source)
+        version = self._build_version(name, number, upload, prior, source, applied)
         for part in upload.parts:
             self.store.put_blob(self.id, f"{name}/{version.id}/{part.name}", part.data)
         self.store.put(self.id, "script_version", f"{name}/{version.id}", asdict(version), parent=name)
@@ -142,7 +155,13 @@ class ScriptsMixin(AccountBase):
         return version
 
     def _build_version(
-        self, name: str, number: int, upload: Upload, prior: ScriptVersion | None, source: str
+        self,
+        name: str,
+        number: int,
+        upload: Upload,
+        prior: ScriptVersion | None,
+        source: str,
+        applied: migrations.Applied,
     ) -> ScriptVersion:
         """Validate an upload as version `number` of script `name`; `prior` is the deployed version."""
         meta = upload.metadata
@@ -177,7 +196,8 @@ class ScriptsMixin(AccountBase):
         if not isinstance(compat_flags, list) or not all(isinstance(f, str) for f in compat_flags):
             raise ApiError(errors.UNPARSEABLE_SCRIPT, "compatibility_flags must be a list of strings", 400)
         bindings = self._resolve_bindings(meta, prior)
-        self._check_bindings(name, bindings, exported)
+        self._check_bindings(name, bindings, exported, applied)
+        _check_classes_exported(name, applied, exported)
         digest = hashlib.sha256()
         for part in upload.parts:
             digest.update(f"{part.name}\0{part.content_type}\0".encode())
@@ -240,9 +260,14 @@ class ScriptsMixin(AccountBase):
             seen.add(binding["name"])
         return out
 
-    def _check_bindings(self, name: str, bindings: list[dict[str, Any]], exported: ModuleExports) -> None:
-        """Workflow bindings: own classes must be exported; a named host that exists must export the class."""
+    def _check_bindings(
+        self, name: str, bindings: list[dict[str, Any]], exported: ModuleExports, applied: migrations.Applied
+    ) -> None:
+        """Workflow bindings: own classes must be exported; a named host that exists must export the class.
+        Durable Object bindings: see :meth:`_check_durable_object_binding`."""
         for binding in bindings:
+            if binding["type"] == "durable_object_namespace":
+                self._check_durable_object_binding(name, binding, applied)
             if binding["type"] != "workflow":
                 continue
             label = f"binding {binding['name']}"
@@ -287,6 +312,71 @@ class ScriptsMixin(AccountBase):
                     f"{label}: Workflow class {class_name!r} is not exported by script {host!r}",
                     400,
                 )
+
+    # -- Durable Object classes ---------------------------------------------------------------------
+    def _check_durable_object_binding(
+        self, name: str, binding: dict[str, Any], applied: migrations.Applied
+    ) -> None:
+        """A Durable Object binding names a class of its script (this one, once migrated, or `script_name`):
+        10061 otherwise, as Cloudflare answers; a binding to a class this upload deletes is 10074."""
+        class_name = binding.get("class_name")
+        if not isinstance(class_name, str):
+            return  # bound by namespace_id
+        label = f"binding {binding['name']}"
+        host = binding.get("script_name") or name
+        if host == name and class_name in applied.deleted:
+            raise ApiError(
+                errors.MIGRATION_ERROR,
+                f"Cannot apply deleted_classes migration to class {class_name!r} without also removing the "
+                f"binding that references it ({label})",
+                400,
+            )
+        if host == name:
+            classes = applied.classes
+        else:
+            other = self.find_script(host)
+            classes = other.durable_objects if other is not None else {}
+        if class_name not in classes:
+            raise ApiError(
+                errors.DURABLE_OBJECT_CLASS_NOT_CONFIGURED,
+                f"Cannot create binding for class {class_name!r} because it is not currently configured to "
+                f"implement Durable Objects ({label}, script {host!r}); a migration in the upload of the "
+                "script that exports it must create it first (new_classes or new_sqlite_classes)",
+                400,
+            )
+
+    def _check_deleted_classes_unbound(self, name: str, deleted: list[str]) -> None:
+        """A class may be deleted only when no other script's deployed version binds it (10074)."""
+        if not deleted:
+            return
+        for other in self.list_scripts():
+            if other.name == name:
+                continue
+            for binding in self.get_version(other.name, other.deployed_version_id).bindings:
+                if (
+                    binding["type"] == "durable_object_namespace"
+                    and binding.get("script_name") == name
+                    and binding.get("class_name") in deleted
+                ):
+                    raise ApiError(
+                        errors.MIGRATION_ERROR,
+                        f"Cannot apply deleted_classes migration to class {binding['class_name']!r} without "
+                        f"also removing the binding that references it (script {other.name!r}, binding "
+                        f"{binding['name']})",
+                        400,
+                    )
+
+    def _transferable(self, script_name: str, class_name: str) -> dict[str, Any] | None:
+        """Another script's class entry, for `transferred_classes` (None when it has no such class)."""
+        other = self.find_script(script_name)
+        return None if other is None else other.durable_objects.get(class_name)
+
+    def _take_transferred(self, transferred: list[tuple[str, str]]) -> None:
+        """Transferred classes leave the script they came from (their stored data moved with them)."""
+        for script_name, class_name in transferred:
+            source = self.get_script(script_name)
+            source.durable_objects.pop(class_name, None)
+            self._save_script(source)
 
     # -- deployments --------------------------------------------------------------------------------
     def create_deployment(
@@ -361,11 +451,13 @@ class ScriptsMixin(AccountBase):
                 return script
             current = self.get_version(name, script.deployed_version_id)
             meta = {**current.metadata, **{k: changes[k] for k in VERSION_SETTINGS if k in changes}}
+            meta.pop("migrations", None)  # applied with the upload that carried them, never again
             parts = [
                 Part(m["name"], m["content_type"], self.module_content(name, current.id, m["name"]))
                 for m in current.modules
             ]
-            version = self._add_version(name, Upload(meta, parts), script, current, "api")
+            unchanged = migrations.Applied(script.durable_objects, script.migration_tag)
+            version = self._add_version(name, Upload(meta, parts), script, current, "api", unchanged)
             self._deploy_version(script, version, "api")
             return script
 
@@ -429,3 +521,23 @@ class ScriptsMixin(AccountBase):
             self.store.delete_children(self.id, "script_version", name)
             self.store.delete_children(self.id, "deployment", name)
             self.store.delete_blobs(self.id, f"{name}/")
+
+
+def _check_classes_exported(name: str, applied: migrations.Applied, exported: ModuleExports) -> None:
+    """Every Durable Object class of the script must be exported by its main module (10074): a class this
+    upload creates, and one it keeps (dropping its export needs a deleted_classes migration)."""
+    for class_name in sorted(applied.classes):
+        if exported.exports(class_name) is not False:
+            continue
+        if class_name in applied.created:
+            reason = "the migration creates it, but the main module does not export it"
+        else:
+            reason = (
+                "the main module no longer exports it; export it again, or delete the class (and its stored "
+                "data) with a deleted_classes migration"
+            )
+        raise ApiError(
+            errors.MIGRATION_ERROR,
+            f"Durable Object class {class_name!r} of script {name!r}: {reason}",
+            400,
+        )

@@ -1,8 +1,12 @@
 """Workflows: the upsert by name, workflow versions, delete, and the account's workflow settings.
 
 A workflow only names a class in a Worker script, so `put_workflow` checks that the script exists and
-that its deployed version exports the class. A PUT that changes class, script or limits makes a new
-`WorkflowVersion`; new instances run on the workflow's current version.
+that its deployed version exports the class. A PUT that changes class, script, limits or default retention
+makes a new `WorkflowVersion`; new instances run on the workflow's current version.
+
+`schedules` (the workflow's cron triggers) and `default_retention` (its version's) are kept when a PUT
+leaves them out, as wrangler's deploys assume ("if schedules is not defined then we just leave whatever is
+previously deployed alone"); `[]` and `{}` clear them. `limits` is the version's as sent: left out, none.
 """
 
 from __future__ import annotations
@@ -14,22 +18,16 @@ from typing import TYPE_CHECKING, Any
 from cloudflare_local import errors
 from cloudflare_local.errors import ApiError
 from cloudflare_local.models.base import AccountBase
-from cloudflare_local.models.records import Workflow, WorkflowVersion, load, now, retention_ms
-from cloudflare_local.validation import check_class_name, check_workflow_name
+from cloudflare_local.models.records import Workflow, WorkflowVersion, load, now
+from cloudflare_local.validation import (
+    check_class_name,
+    check_retention,
+    check_schedules,
+    check_workflow_name,
+)
 
 if TYPE_CHECKING:
     from cloudflare_local.models.records import Script, ScriptVersion
-
-MAX_SCHEDULES = 200
-
-
-def _check_schedules(schedules: object) -> list[dict[str, str]]:
-    if not isinstance(schedules, list) or len(schedules) > MAX_SCHEDULES:
-        raise errors.invalid_body(f"schedules must be a list of at most {MAX_SCHEDULES} {{cron}}")
-    for item in schedules:
-        if not isinstance(item, dict) or not isinstance(item.get("cron"), str) or not item["cron"]:
-            raise errors.invalid_body("each schedule needs a cron string")
-    return [{"cron": s["cron"]} for s in schedules]
 
 
 class WorkflowsMixin(AccountBase):
@@ -57,7 +55,7 @@ class WorkflowsMixin(AccountBase):
         return self.store.count_by(self.id, "instance", workflow_name, "status")
 
     def put_workflow(self, name: str, body: dict[str, Any]) -> Workflow:
-        """PUT /workflows/{name}: an upsert; a new version when class, script or limits change."""
+        """PUT /workflows/{name}: an upsert; a new version when class, script, limits or retention change."""
         check_workflow_name(name)
         class_name = check_class_name(body.get("class_name"), "PUT workflow")
         script_name = body.get("script_name")
@@ -68,33 +66,33 @@ class WorkflowsMixin(AccountBase):
             steps = limits.get("steps") if isinstance(limits, dict) else None
             if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
                 raise errors.invalid_body("limits.steps must be an integer >= 1")
-        schedules = _check_schedules(body.get("schedules") or [])
+        schedules = check_schedules(body["schedules"]) if "schedules" in body else None
+        retention = check_retention(body["default_retention"]) if "default_retention" in body else None
         with self.backend.change():
             self._check_host(name, script_name, class_name)
             stamp = now()
             existing = load(Workflow, self.store.get(self.id, "workflow", name))
-            if existing is None:
-                workflow = Workflow(
-                    id=str(uuid.uuid4()),
-                    name=name,
-                    class_name=class_name,
-                    script_name=script_name,
-                    created_on=stamp,
-                    modified_on=stamp,
-                    version_id="",
-                )
-                changed = True
-            else:
-                workflow = existing
-                changed = (workflow.class_name, workflow.script_name, workflow.limits) != (
-                    class_name,
-                    script_name,
-                    limits,
-                )
+            workflow = existing or Workflow(
+                id=str(uuid.uuid4()),
+                name=name,
+                class_name=class_name,
+                script_name=script_name,
+                created_on=stamp,
+                modified_on=stamp,
+                version_id="",
+            )
+            # Left out: the current one; `{}`: none.
+            retention = workflow.default_retention if retention is None else (retention or None)
+            changed = existing is None or (
+                workflow.class_name,
+                workflow.script_name,
+                workflow.limits,
+                workflow.default_retention,
+            ) != (class_name, script_name, limits, retention)
             workflow.class_name, workflow.script_name, workflow.limits = class_name, script_name, limits
-            workflow.schedules = schedules
-            if "default_retention" in body:
-                workflow.default_retention = body["default_retention"]
+            workflow.default_retention = retention
+            if schedules is not None:
+                workflow.schedules = schedules
             workflow.modified_on = stamp
             if changed:
                 version = WorkflowVersion(
@@ -106,6 +104,7 @@ class WorkflowsMixin(AccountBase):
                     created_on=stamp,
                     modified_on=stamp,
                     limits=limits,
+                    default_retention=retention,
                 )
                 self.store.put(self.id, "workflow_version", f"{name}/{version.id}", asdict(version), name)
                 workflow.version_id = version.id
@@ -158,9 +157,7 @@ class WorkflowsMixin(AccountBase):
         """Retention values are stored (and returned) as milliseconds, as Cloudflare answers them."""
         retention = changes.get("default_retention")
         if retention is not None:
-            if not isinstance(retention, dict) or set(retention) - {"error_retention", "success_retention"}:
-                raise errors.invalid_body("default_retention takes error_retention and success_retention")
-            changes = {"default_retention": {k: retention_ms(v) for k, v in retention.items()}}
+            changes = {"default_retention": check_retention(retention)}
         with self.backend.change():
             settings = {**self.workflow_settings(), **changes}
             self.store.put(self.id, "settings", "workflows", settings)

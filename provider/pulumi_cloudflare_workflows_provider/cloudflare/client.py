@@ -308,6 +308,17 @@ class CloudflareClient:
         )
         return response.headers.get("content-type", ""), response.content
 
+    def download_script(self, account_id: str, script_name: str) -> tuple[str, bytes]:
+        """``(content type, body)`` of GET the script: every module, as multipart (raw for a service
+        worker)."""
+        response = self.request(
+            "GET",
+            f"/accounts/{account_id}/workers/scripts/{script_name}",
+            raw=True,
+            what=f"downloading Worker script {script_name!r}",
+        )
+        return response.headers.get("content-type", ""), response.content
+
     def upload_script(
         self,
         account_id: str,
@@ -328,6 +339,21 @@ class CloudflareClient:
             files=files,
             what=f"uploading Worker script {script_name!r}",
         )
+
+    def script_migration_tag(self, account_id: str, script_name: str) -> str | None:
+        """The script's Durable Object migration tag as Cloudflare reports it, or ``None`` (no migration yet,
+        or no such script). The script list carries it (``migration_tag``), as wrangler reads it; a script's
+        settings do not."""
+        scripts = self.request(
+            "GET",
+            f"/accounts/{account_id}/workers/scripts",
+            what=f"reading the migration tag of Worker script {script_name!r}",
+        )
+        for item in scripts or []:
+            if isinstance(item, Mapping) and item.get("id") == script_name:
+                tag = item.get("migration_tag")
+                return tag if isinstance(tag, str) and tag else None
+        return None
 
     def delete_script(self, account_id: str, script_name: str) -> None:
         self.request(
@@ -374,6 +400,14 @@ class CloudflareClient:
         )
         items = [dict(v) for v in versions or [] if isinstance(v, Mapping)]
         return max(items, key=lambda v: str(v.get("created_on") or ""), default=None)
+
+    def get_workflow_version(self, account_id: str, workflow_name: str, version_id: str) -> Any:
+        """One version of a workflow, with what its list item lacks (``default_retention``)."""
+        return self.request(
+            "GET",
+            f"/accounts/{account_id}/workflows/{workflow_name}/versions/{version_id}",
+            what=f"reading version {version_id} of workflow {workflow_name!r}",
+        )
 
     def put_workflow(self, account_id: str, workflow_name: str, body: Mapping[str, Any]) -> Any:
         return self.request(

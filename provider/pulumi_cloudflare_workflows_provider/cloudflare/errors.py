@@ -153,6 +153,9 @@ _HINTS: dict[int, str] = {
     "workflow bindings name",
     10061: "a bound class or script does not exist: deploy the script that defines it first",
     10064: "the script is still in use (e.g. a queue consumer); remove that use first",
+    10074: "Cloudflare refused the script's Durable Object migration: if this stack's record of the "
+    "classes is stale (migrations applied outside Pulumi, or an interrupted `up`), make the program's "
+    "DurableObjects match the classes the script has",
     10142: "other Workers still bind this script; delete or update them first (Pulumi deletes dependents "
     "first when they are in the same stack)",
     10200: "the workflow does not exist (deleted outside Pulumi?); run `pulumi refresh`",
@@ -171,6 +174,11 @@ def hint_for(status: int | None, code: int | None, message: str = "") -> str | N
     lowered = message.lower()
     if "referenced" in lowered or "still bound" in lowered or "in use" in lowered:
         return _HINTS[10142]
+    if status == 412 and "expected tag" in lowered:
+        return (
+            "the script's Durable Object migration tag changed while this upload was prepared (another "
+            "deploy applied migrations): run `pulumi up` again"
+        )
     if status in (401, 403):
         return (
             f"check the API token ({TOKEN_SOURCES}) and that it has Workers Scripts and Workflows edit "
