@@ -16,14 +16,13 @@ program hosts it (even one declared later), else the literal ``script_name`` onc
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pulumi
 from pulumi_cloudflare_workflows_provider import rules
 
 from .failures import raise_failures
-from .hosting import after_program_body
+from .hosting import Hosting
 
 __all__ = ["DurableObject"]
 
@@ -52,6 +51,7 @@ class DurableObject:
     class_name: str
     sqlite: bool
     declared_script_name: str | None
+    hosting: Hosting[pulumi.Resource | None]
     script_name: pulumi.Output[str | None]
     """The script that hosts the class: the host Worker's ``name`` output, or the literal ``script_name``."""
 
@@ -89,55 +89,22 @@ class DurableObject:
         self.class_name = class_name
         self.sqlite = sqlite
         self.declared_script_name = script_name
-        self.host: str | None = None
-        """The resource name of the Worker that hosts it, once one claimed it."""
-        self._host_name: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
-        self.script_name = pulumi.Output.from_input(self._host_name)
-        # Held so the task is not garbage-collected before it runs (asyncio keeps only weak references).
-        self._fallback = asyncio.ensure_future(self._settle_unhosted())
+        # Hosting's handshake (claim, register, abandon, the unhosted fallback), with nothing to register:
+        # what the declaration resolves to is its host Worker, or none when no Worker of the program hosts it.
+        self.hosting: Hosting[pulumi.Resource | None] = Hosting(
+            "DurableObject",
+            resource_name,
+            script_name,
+            None,
+            lambda _script, _account, depends_on: depends_on[0] if depends_on else None,
+            lambda: None,
+        )
+        self.script_name = self.hosting.resource.apply(
+            lambda host: host.name if host is not None else script_name  # type: ignore[attr-defined]
+        )
 
     def __repr__(self) -> str:
         return f"DurableObject({self.resource_name!r}, class_name={self.class_name!r})"
-
-    # --- hosting (used by Worker) ---------------------------------------------------------------------------
-
-    def hosted_by(self, script_name: str) -> bool:
-        """Whether the Worker with this script name hosts the class."""
-        return rules.is_hosted(self.declared_script_name, script_name)
-
-    def claim(self, worker_resource_name: str) -> None:
-        """Reserve the class for the Worker being constructed; a second host raises ``ValueError``."""
-        if self.host == worker_resource_name:
-            return
-        if self.host is not None:
-            raise ValueError(
-                f"DurableObject {self.resource_name!r} is already hosted by Worker {self.host!r}; it cannot "
-                f"also be hosted by {worker_resource_name!r} (each host would create its own namespace). To "
-                "use it from another Worker, bind host.bindings[...] there (or give the DurableObject a "
-                "script_name naming its host)"
-            )
-        if self._host_name.done():
-            raise ValueError(
-                f"DurableObject {self.resource_name!r}: the program body had finished before Worker "
-                f"{worker_resource_name!r} was constructed; construct Workers at the top level of the program"
-            )
-        self.host = worker_resource_name
-
-    def hosted_by_worker(self, name: pulumi.Output[str]) -> None:
-        """The claimed host registered: cross-script bindings now name its script (and depend on it)."""
-        if not self._host_name.done():
-            self._host_name.set_result(name)
-
-    def abandon(self, exc: BaseException) -> None:
-        """The host failed before registering: cross-script bindings fail with its error, never hang."""
-        if not self._host_name.done():
-            self._host_name.set_exception(exc)
-            self._host_name.add_done_callback(lambda f: f.exception())
-
-    async def _settle_unhosted(self) -> None:
-        await after_program_body()
-        if self.host is None and not self._host_name.done():
-            self._host_name.set_result(self.declared_script_name)
 
     # --- as a binding (used by Worker) ----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Hosting: how a declaration (a ``Workflow``) becomes a resource registered by the Worker that hosts it.
+"""Hosting: how a declaration (a ``Workflow``, a ``DurableObject``) is taken on by the Worker that hosts it.
 
 A declaration is a plain object until something registers its resource. The handshake, all of it here:
 
@@ -7,14 +7,16 @@ A declaration is a plain object until something registers its resource. The hand
    is refused, and so is a host that comes after the declaration already registered on its own.
 2. **register**: once the Worker is registered, :meth:`Hosting.register_hosted` registers the declaration
    with ``script_name`` from the Worker's name output and a dependency on the Worker, so a fresh ``up``
-   uploads the script before it registers the workflow, and ``destroy`` deletes them in reverse.
+   uploads the script before it registers the workflow, and ``destroy`` deletes them in reverse. (A
+   ``DurableObject`` registers nothing: its "registration" is its host Worker itself.)
 3. **abandon**: a Worker that fails before step 2 calls :meth:`Hosting.abandon`, so the declaration's
    outputs fail with the Worker's error instead of staying pending for ever.
 4. **unhosted**: a declaration nobody claimed by the end of the program body registers on its own, with its
    literal ``script_name`` (or none; the provider's ``check`` then says it is not hosted).
 
-``Hosting.resource`` is an ``Output`` of the registered resource, known once step 2 or 4 ran, so a Worker
-that binds the declaration cross-script depends on its registration even when it is declared first.
+``Hosting.resource`` is an ``Output`` of the registered resource (``None`` when a registration made none),
+known once step 2 or 4 ran, so a Worker that binds the declaration cross-script depends on its registration
+even when it is declared first.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from pulumi_cloudflare_workflows_provider import rules
 
 __all__ = ["Host", "Hosting", "Register"]
 
-R = TypeVar("R", bound=pulumi.Resource)
+R = TypeVar("R", bound="pulumi.Resource | None")
 
 Register = Callable[["pulumi.Input[str] | None", "str | None", "list[pulumi.Resource]"], R]
-"""Registers the declaration's resource: ``(script_name, account_id, depends_on) -> resource``."""
+"""Registers the declaration's resource: ``(script_name, account_id, depends_on) -> resource`` (or
+``None``, for a declaration that has no resource of its own)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ def _settled(
         return
     exc = registered.exception()
     if exc is None:
-        resources.set_result({registered.result()})
+        resource = registered.result()
+        resources.set_result(set() if resource is None else {resource})
         known.set_result(True)
         return
     for future in (resources, known):

@@ -127,8 +127,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         would_host = [
             value
             for value in (bindings or {}).values()
-            if isinstance(value, (Workflow, DurableObject))
-            and (value.hosting if isinstance(value, Workflow) else value).hosted_by(name)
+            if isinstance(value, (Workflow, DurableObject)) and value.hosting.hosted_by(name)
         ]
         try:
             failures = rules.validate_script_name(name)
@@ -165,7 +164,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             for key, value in (bindings or {}).items():
                 if not isinstance(value, (Workflow, DurableObject)):
                     wire[key] = to_cloudflare(key, value)
-                elif not (value.hosting if isinstance(value, Workflow) else value).hosted_by(name):
+                elif not value.hosting.hosted_by(name):
                     if value.declared_script_name == resource_name:
                         raise ValueError(
                             f"Worker {resource_name!r}: {type(value).__name__} {value.resource_name!r} has "
@@ -179,7 +178,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                         hosted.append(value)
                     wire[key] = value.hosted_binding()
                 else:
-                    _host_durable_object(resource_name, value, objects)
+                    _host_durable_object(resource_name, value, objects, host)
                     wire[key] = value.hosted_binding()
             durable_objects = {sid: do.declaration() for sid, do in objects.items()} or None
             failures = rules.validate_durable_objects(durable_objects, wire, name)
@@ -213,10 +212,10 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
             for workflow in hosted:
                 workflow.hosting.register_hosted(self, self.name)
             for durable_object in objects.values():
-                durable_object.hosted_by_worker(self.name)
+                durable_object.hosting.register_hosted(self, self.name)
         except BaseException as exc:
             for value in would_host:
-                (value.hosting if isinstance(value, Workflow) else value).abandon(exc)
+                value.hosting.abandon(exc)
             raise
 
         self.bindings = {
@@ -225,11 +224,13 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         }
 
 
-def _host_durable_object(worker: str, value: DurableObject, objects: dict[str, DurableObject]) -> None:
-    """Claim `value` for the Worker `worker`; one stable id names one declaration."""
+def _host_durable_object(
+    worker: str, value: DurableObject, objects: dict[str, DurableObject], host: Host
+) -> None:
+    """Claim `value` for `host` (the Worker `worker`); one stable id names one declaration."""
     if objects.setdefault(value.resource_name, value) is not value:
         raise ValueError(
             f"Worker {worker!r}: two DurableObjects are named {value.resource_name!r}; a resource_name is "
             "one Durable Object's stable identifier: bind the same DurableObject under both binding names"
         )
-    value.claim(worker)
+    value.hosting.claim(host)
