@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi.output import Unknown
+
 from . import rules
 from .rules import Failure
 
@@ -43,6 +45,7 @@ __all__ = [
     "plan",
     "to_wire",
     "transition_failures",
+    "validate_durable_objects",
 ]
 
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
@@ -228,4 +231,56 @@ def transition_failures(previous: Any, declared: Any, script: Any, main_module: 
         plan(previous, declared)
     except ValueError as cycle:
         failures.append(("durable_objects", f"{cycle} (one to a temporary class name first)"))
+    return failures
+
+
+def validate_durable_objects(
+    value: Any, bindings: Any, script_name: Any, prop: str = "durable_objects"
+) -> list[Failure]:
+    """The Durable Objects a script hosts: ``{stable id: {"class_name": str, "sqlite": bool}}``, one stable
+    id per class, and every Durable Object binding to a class of this script declared among them (its
+    migrations are planned from the declaration; an undeclared class would never be created)."""
+    if value is None or rules.is_unknown(value):
+        return []
+    if not isinstance(value, Mapping):
+        return [(prop, 'durable_objects must be a dict of stable id -> {"class_name": ..., "sqlite": ...}')]
+    failures: list[Failure] = []
+    owner: dict[str, str] = {}
+    for stable_id, entry in value.items():
+        where = f"{prop}.{stable_id}"
+        if not isinstance(stable_id, str) or not stable_id:
+            failures.append((prop, f"a Durable Object's stable id must be a non-empty string: {stable_id!r}"))
+            continue
+        if rules.is_unknown(entry):
+            continue
+        if not isinstance(entry, Mapping):
+            failures.append((where, 'a Durable Object must be {"class_name": ..., "sqlite": ...}'))
+            continue
+        cls, sqlite = entry.get("class_name"), entry.get("sqlite")
+        failures += rules.validate_class_name(cls, f"{where}.class_name")
+        if not isinstance(sqlite, (bool, Unknown)):
+            failures.append((f"{where}.sqlite", f"sqlite must be True or False, not {sqlite!r}"))
+        if isinstance(cls, str):
+            first = owner.setdefault(cls, stable_id)
+            if first != stable_id:
+                failures.append(
+                    (
+                        f"{where}.class_name",
+                        f"Durable Objects {first!r} and {stable_id!r} both declare class {cls!r}; a class "
+                        "has one Durable Object (one stable id): bind the same DurableObject twice instead",
+                    )
+                )
+    if failures or rules.is_unknown(bindings):
+        return failures
+    for name, body in rules.hosted_durable_object_bindings(bindings, script_name):
+        cls = body.get("class_name")
+        if isinstance(cls, str) and cls not in owner:
+            failures.append(
+                (
+                    f"bindings.{name}.class_name",
+                    f"binding {name} names Durable Object class {cls!r} of this script, which no "
+                    f'DurableObject declares: bind DurableObject("<stable id>", class_name={cls!r}) '
+                    "so its migrations are planned, or set script_name to the script that hosts it",
+                )
+            )
     return failures

@@ -146,7 +146,6 @@ __all__ = [
     "validate_compatibility_date",
     "validate_compatibility_flags",
     "validate_default_retention",
-    "validate_durable_objects",
     "validate_limits",
     "validate_main_module",
     "validate_modules",
@@ -197,58 +196,6 @@ def hosted_durable_object_bindings(
             continue
         if is_hosted(body.get("script_name"), script_name):
             yield name, body
-
-
-def validate_durable_objects(
-    value: Any, bindings: Any, script_name: Any, prop: str = "durable_objects"
-) -> list[Failure]:
-    """The Durable Objects a script hosts: ``{stable id: {"class_name": str, "sqlite": bool}}``, one stable
-    id per class, and every Durable Object binding to a class of this script declared among them (its
-    migrations are planned from the declaration; an undeclared class would never be created)."""
-    if value is None or isinstance(value, Unknown):
-        return []
-    if not isinstance(value, Mapping):
-        return [(prop, 'durable_objects must be a dict of stable id -> {"class_name": ..., "sqlite": ...}')]
-    failures: list[Failure] = []
-    owner: dict[str, str] = {}
-    for stable_id, entry in value.items():
-        where = f"{prop}.{stable_id}"
-        if not isinstance(stable_id, str) or not stable_id:
-            failures.append((prop, f"a Durable Object's stable id must be a non-empty string: {stable_id!r}"))
-            continue
-        if isinstance(entry, Unknown):
-            continue
-        if not isinstance(entry, Mapping):
-            failures.append((where, 'a Durable Object must be {"class_name": ..., "sqlite": ...}'))
-            continue
-        cls, sqlite = entry.get("class_name"), entry.get("sqlite")
-        failures += validate_class_name(cls, f"{where}.class_name")
-        if not isinstance(sqlite, (bool, Unknown)):
-            failures.append((f"{where}.sqlite", f"sqlite must be True or False, not {sqlite!r}"))
-        if isinstance(cls, str):
-            first = owner.setdefault(cls, stable_id)
-            if first != stable_id:
-                failures.append(
-                    (
-                        f"{where}.class_name",
-                        f"Durable Objects {first!r} and {stable_id!r} both declare class {cls!r}; a class "
-                        "has one Durable Object (one stable id): bind the same DurableObject twice instead",
-                    )
-                )
-    if failures or is_unknown(bindings):
-        return failures
-    for name, body in hosted_durable_object_bindings(bindings, script_name):
-        cls = body.get("class_name")
-        if isinstance(cls, str) and cls not in owner:
-            failures.append(
-                (
-                    f"bindings.{name}.class_name",
-                    f"binding {name} names Durable Object class {cls!r} of this script, which no "
-                    f'DurableObject declares: bind DurableObject("<stable id>", class_name={cls!r}) '
-                    "so its migrations are planned, or set script_name to the script that hosts it",
-                )
-            )
-    return failures
 
 
 def is_js_class_name(value: str) -> bool:

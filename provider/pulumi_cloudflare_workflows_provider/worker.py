@@ -163,7 +163,9 @@ class WorkerProvider(CloudflareProvider):
         failures += rules.validate_compatibility_flags(props["compatibility_flags"])
         failures += rules.validate_bindings(props["bindings"], script_name=props["name"])
         failures += self._preflight_classes(props)
-        failures += rules.validate_durable_objects(props["durable_objects"], props["bindings"], props["name"])
+        failures += migrations.validate_durable_objects(
+            props["durable_objects"], props["bindings"], props["name"]
+        )
         failures += self._preflight_durable_objects(olds or {}, props)
         return CheckResult(props, [CheckFailure(p, r) for p, r in failures])
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.dynamic
-from pulumi_cloudflare_workflows_provider import naming, rules
+from pulumi_cloudflare_workflows_provider import migrations, naming, rules
 from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE, DEFAULT_MAIN_MODULE
 from pulumi_cloudflare_workflows_provider.worker import WorkerProvider
 
@@ -181,7 +181,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     _host_durable_object(resource_name, value, objects, host)
                     wire[key] = value.hosted_binding()
             durable_objects = {sid: do.declaration() for sid, do in objects.items()} or None
-            failures = rules.validate_durable_objects(durable_objects, wire, name)
+            failures = migrations.validate_durable_objects(durable_objects, wire, name)
             raise_failures("Worker", resource_name, failures)
             super().__init__(
                 WorkerProvider(),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from pulumi.output import UNKNOWN
-from pulumi_cloudflare_workflows_provider import migrations, plan, rules
+from pulumi_cloudflare_workflows_provider import migrations, plan
 
 ACCOUNT = "0" * 32
 SOURCE = (
@@ -169,15 +169,15 @@ def test_declarations_are_validated_with_the_bindings() -> None:
         "O": {"type": "durable_object_namespace", "class_name": "Other", "script_name": "elsewhere"},
         "U": {"type": "durable_object_namespace", "class_name": "Undeclared", "script_name": "host"},
     }
-    failures = rules.validate_durable_objects(dos(a="Counter", b="Counter"), bindings, "host")
+    failures = migrations.validate_durable_objects(dos(a="Counter", b="Counter"), bindings, "host")
     assert ("durable_objects.b.class_name" in [p for p, _ in failures]) and "both declare class" in str(
         failures
     )
-    failures = rules.validate_durable_objects(dos(a="Counter"), bindings, "host")
+    failures = migrations.validate_durable_objects(dos(a="Counter"), bindings, "host")
     # A cross-script binding needs no declaration; one to a class of this script does.
     assert [p for p, _ in failures] == ["bindings.U.class_name"]
     assert "DurableObject(" in failures[0][1]
-    bad = rules.validate_durable_objects({"a": {"class_name": "class", "sqlite": "yes"}}, {}, "host")
+    bad = migrations.validate_durable_objects({"a": {"class_name": "class", "sqlite": "yes"}}, {}, "host")
     assert sorted(p for p, _ in bad) == ["durable_objects.a.class_name", "durable_objects.a.sqlite"]
 
 
