@@ -43,6 +43,7 @@ __all__ = [
     "classes_of",
     "next_tag",
     "plan",
+    "reconciled",
     "to_wire",
     "transition_failures",
     "validate_durable_objects",
@@ -174,6 +175,28 @@ def adopted_classes(declared: Any, live_bindings: Mapping[str, Any], script_name
         for sid, c in classes_of(declared).items()
         if c.class_name in live
     }
+
+
+def reconciled(
+    previous: Any, declared: Any, live_bindings: Mapping[str, Any], script_name: str
+) -> dict[str, Any]:
+    """The previous classes once the script's tag shows migrations this state did not record (an ``up``
+    interrupted after its upload, or a migration applied outside Pulumi), judged by the classes the live
+    script binds: a declared class it binds already exists (its migration is not sent again), and a class
+    of the state that neither the program declares nor the script binds any more is already gone (not
+    deleted again). Every other class stays as the state has it, so a rename the program asks for is
+    still a rename, never a new empty class."""
+    live = {
+        body.get("class_name") for _, body in rules.hosted_durable_object_bindings(live_bindings, script_name)
+    }
+    old, new = classes_of(previous), classes_of(declared)
+    out = {
+        sid: {"class_name": c.class_name, "sqlite": c.sqlite}
+        for sid, c in old.items()
+        if sid in new or c.class_name in live
+    }
+    out.update(adopted_classes(declared, live_bindings, script_name))
+    return out
 
 
 def transition_failures(previous: Any, declared: Any, script: Any, main_module: Any) -> list[Failure]:

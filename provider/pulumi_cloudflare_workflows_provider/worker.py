@@ -228,17 +228,27 @@ class WorkerProvider(CloudflareProvider):
         """The upload's Durable Object ``migrations`` from the `previous` classes to the declared ones (None
         when nothing migrates). Their tags continue the script's live migration tag, read only when something
         migrates and the script exists; `recorded` is the tag this stack last saw."""
-        steps = migrations.plan(previous, props.get("durable_objects")).steps
+        declared = props.get("durable_objects")
+        steps = migrations.plan(previous, declared).steps
         if not steps:
             return None
-        live = self.client().script_migration_tag(props["account_id"], props["name"]) if exists else None
+        account, name = props["account_id"], props["name"]
+        live = self.client().script_migration_tag(account, name) if exists else None
         if recorded and live != recorded:
             warn(
-                f"Worker script {props['name']!r}: its Durable Object migration tag is {live!r}, but this "
-                f"stack last applied {recorded!r}: migrations were applied outside Pulumi. Continuing from "
-                f"{live!r}; if Cloudflare refuses the migration (10074), make the program's DurableObjects "
-                "match the classes the script now has"
+                f"Worker script {name!r}: its Durable Object migration tag is {live!r}, but this stack last "
+                f"applied {recorded!r}: an earlier `up` was interrupted after its upload, or migrations were "
+                f"applied outside Pulumi. Continuing from {live!r} with the classes the script binds now; if "
+                "Cloudflare refuses the migration (10074), make the program's DurableObjects match the "
+                "classes the script now has"
             )
+            settings = self.client().get_script_settings(account, name) or {}
+            live_bindings = plan.bindings_from_wire(settings.get("bindings"), name)
+            steps = migrations.plan(
+                migrations.reconciled(previous, declared, live_bindings, name), declared
+            ).steps
+            if not steps:
+                return None
         return migrations.to_wire(steps, live)
 
     def _adopted(self, props: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:

@@ -129,3 +129,38 @@ def copy_project(name: str, tmp_path: Path, account: Account) -> Project:
             EXAMPLES / name, target, ignore=shutil.ignore_patterns(".pulumi-offline", "Pulumi.*.yaml")
         )
     return Project(target, account, tmp_path)
+
+
+# --- a Durable Object program (tests/lifecycle/test_durable_objects.py, tests/reliability) ----------------
+
+DO_PROGRAM = """\
+import pulumi
+from pulumi_cloudflare_workflows import DurableObject, Worker
+
+counter = DurableObject("counter", class_name="Counter")
+host = Worker("do-host", entrypoint="workers/host.mjs", bindings={"COUNTER": counter})
+client = Worker("do-client", entrypoint="workers/client.mjs", bindings={"COUNTER": host.bindings["COUNTER"]})
+pulumi.export("host", host.name)
+pulumi.export("client", client.name)
+pulumi.export("migration_tag", host.migration_tag)
+"""
+
+DO_HOST = """\
+import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject { fetch() { return new Response("v1"); } }
+export class CounterV2 extends DurableObject { fetch() { return new Response("v2"); } }
+export default { fetch(request, env) { return env.COUNTER.getByName("a").fetch(request); } };
+"""
+
+DO_CLIENT = 'export default { fetch(request, env) { return new Response("client"); } };\n'
+
+
+def write_durable_objects_project(tmp_path: Path, account: Account, program: str = DO_PROGRAM) -> Project:
+    """A program whose host Worker hosts the DurableObject `counter`; its client binds it cross-script."""
+    root = tmp_path / "durable-objects"
+    (root / "workers").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text("name: cfwf-durable-objects\nruntime: python\n")
+    (root / "__main__.py").write_text(program)
+    (root / "workers" / "host.mjs").write_text(DO_HOST)
+    (root / "workers" / "client.mjs").write_text(DO_CLIENT)
+    return Project(root, account, tmp_path)

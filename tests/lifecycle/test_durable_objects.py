@@ -11,37 +11,7 @@ from typing import Any
 from cloudflare_local.testing import stored_script
 
 from tests.lifecycle.support import WORKER, Account, Project, mutations
-
-PROGRAM = """\
-import pulumi
-from pulumi_cloudflare_workflows import DurableObject, Worker
-
-counter = DurableObject("counter", class_name="Counter")
-host = Worker("do-host", entrypoint="workers/host.mjs", bindings={"COUNTER": counter})
-client = Worker("do-client", entrypoint="workers/client.mjs", bindings={"COUNTER": host.bindings["COUNTER"]})
-pulumi.export("host", host.name)
-pulumi.export("client", client.name)
-pulumi.export("migration_tag", host.migration_tag)
-"""
-
-HOST = """\
-import { DurableObject } from "cloudflare:workers";
-export class Counter extends DurableObject { fetch() { return new Response("v1"); } }
-export class CounterV2 extends DurableObject { fetch() { return new Response("v2"); } }
-export default { fetch(request, env) { return env.COUNTER.getByName("a").fetch(request); } };
-"""
-
-CLIENT = 'export default { fetch(request, env) { return new Response("client"); } };\n'
-
-
-def write_project(tmp_path: Path, account: Account, program: str = PROGRAM) -> Project:
-    root = tmp_path / "durable-objects"
-    (root / "workers").mkdir(parents=True)
-    (root / "Pulumi.yaml").write_text("name: cfwf-durable-objects\nruntime: python\n")
-    (root / "__main__.py").write_text(program)
-    (root / "workers" / "host.mjs").write_text(HOST)
-    (root / "workers" / "client.mjs").write_text(CLIENT)
-    return Project(root, account, tmp_path)
+from tests.lifecycle.support import write_durable_objects_project as write_project
 
 
 def host_record(project: Project, script: str) -> dict[str, Any]:

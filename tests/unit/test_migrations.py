@@ -216,3 +216,26 @@ def test_a_durable_object_bound_by_its_own_script_name_is_hosted() -> None:
         "type": "durable_object_namespace",
         "class_name": "Counter",
     }
+
+
+def binds(*classes: str) -> dict[str, Any]:
+    return {c.upper(): {"type": "durable_object_namespace", "class_name": c} for c in classes}
+
+
+def test_an_interrupted_upload_is_not_migrated_again() -> None:
+    # A rename whose upload went through: the script binds the new class, the state still says the old.
+    renamed = migrations.reconciled(dos(counter="Counter"), dos(counter="CounterV2"), binds("CounterV2"), "h")
+    assert migrations.plan(renamed, dos(counter="CounterV2")).steps == []
+    # A delete whose upload went through: the class is bound no more, so it is not deleted twice.
+    state = dos(counter="Counter", room="Room")
+    deleted = migrations.reconciled(state, dos(counter="Counter"), binds("Counter"), "h")
+    assert migrations.plan(deleted, dos(counter="Counter")).steps == []
+
+
+def test_a_rename_the_script_has_not_seen_stays_a_rename() -> None:
+    # Migrations applied elsewhere (a class added outside Pulumi) never turn the program's rename into a
+    # new, empty class.
+    previous = migrations.reconciled(dos(counter="Counter"), dos(counter="CounterV2"), binds("Counter"), "h")
+    assert migrations.plan(previous, dos(counter="CounterV2")).steps == [
+        {"renamed_classes": [{"from": "Counter", "to": "CounterV2"}]}
+    ]
