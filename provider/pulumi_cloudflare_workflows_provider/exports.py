@@ -20,13 +20,21 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import tree_sitter
 
-__all__ = ["ModuleExports", "ModuleImports", "read_exports", "read_imports"]
+__all__ = [
+    "ModuleExports",
+    "ModuleImports",
+    "missing_classes",
+    "module_exports",
+    "read_exports",
+    "read_imports",
+]
 
 # Where an `import(...)` call may start; the parse decides whether it is one (not a comment, not a string).
 _DYNAMIC_IMPORT = re.compile(rb"\bimport\s*\(")
@@ -120,6 +128,25 @@ def read_imports(source: str) -> ModuleImports:
             if all(part.type == "string_fragment" for part in parts):  # `./x.js`, no ${...} in it
                 found.add("".join(_text(part) for part in parts))
     return ModuleImports(frozenset(found), not root.has_error)
+
+
+def module_exports(source: str) -> set[str] | None:
+    """Names an ES module exports, or ``None`` when that cannot be known statically (``export * from``, or a
+    module that does not parse: Cloudflare's own parser then has the last word)."""
+    exports = read_exports(source)
+    if exports.open_ended or not exports.parses:
+        return None
+    return set(exports.names)
+
+
+def missing_classes(source: Any, classes: Iterable[str]) -> list[str]:
+    """Classes from `classes` that `source` does not export (empty when unknowable or all present)."""
+    if not isinstance(source, str):
+        return []
+    exported = module_exports(source)
+    if exported is None:
+        return []
+    return sorted({c for c in classes if isinstance(c, str) and c not in exported})
 
 
 def _text(node: Any) -> str:

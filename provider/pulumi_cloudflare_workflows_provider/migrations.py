@@ -33,7 +33,7 @@ from typing import Any
 
 from pulumi.output import Unknown
 
-from . import rules
+from . import exports, rules
 from .rules import Failure
 
 __all__ = [
@@ -214,7 +214,7 @@ def transition_failures(previous: Any, declared: Any, script: Any, main_module: 
     failures: list[Failure] = []
     claimed = {c.class_name: sid for sid, c in new.items()}
     gone = {sid: c for sid, c in old.items() if sid not in new}
-    exported = rules.module_exports(script) if isinstance(script, str) else None
+    exported = exports.module_exports(script) if isinstance(script, str) else None
     for sid, cls in sorted(gone.items()):
         name = cls.class_name
         if name in claimed:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi.output import Unknown, contains_unknowns
 
 from .config import ACCOUNT_ID_ENV, ACCOUNT_ID_KEY
-from .exports import read_exports, read_imports
+from .exports import read_imports
 from .workflow_settings import (
     CRON_WORDS,
     MAX_SCHEDULES,
@@ -136,8 +136,6 @@ __all__ = [
     "is_hosted",
     "is_js_class_name",
     "is_unknown",
-    "missing_classes",
-    "module_exports",
     "parse_import_id",
     "validate_account_id",
     "validate_binding",
@@ -523,28 +521,6 @@ def validate_bindings(value: Any, *, script_name: Any = None, prop: str = "bindi
                 )
             )
     return failures
-
-
-# --- ES-module export scan (for the preflight class check) -------------------------------------------------
-
-
-def module_exports(source: str) -> set[str] | None:
-    """Names an ES module exports, or ``None`` when that cannot be known statically (``export * from``, or a
-    module that does not parse: Cloudflare's own parser then has the last word). See :mod:`.exports`."""
-    exports = read_exports(source)
-    if exports.open_ended or not exports.parses:
-        return None
-    return set(exports.names)
-
-
-def missing_classes(source: Any, classes: Iterable[str]) -> list[str]:
-    """Classes from `classes` that `source` does not export (empty when unknowable or all present)."""
-    if not isinstance(source, str):
-        return []
-    exported = module_exports(source)
-    if exported is None:
-        return []
-    return sorted({c for c in classes if isinstance(c, str) and c not in exported})
 
 
 def parse_import_id(value: str, kind: str) -> tuple[str, str]:

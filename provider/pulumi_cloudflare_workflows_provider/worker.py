@@ -30,7 +30,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
 
-from . import migrations, naming, plan, rules
+from . import exports, migrations, naming, plan, rules
 from .base import CloudflareProvider, reported
 from .cloudflare.errors import AlreadyExistsError, NotFoundError
 from .diagnostics import warn
@@ -176,9 +176,9 @@ class WorkerProvider(CloudflareProvider):
         if not isinstance(bindings, Mapping) or rules.is_unknown(props["script"]):
             return []
         hosted = plan.hosted_workflows(bindings, props["name"])
-        missing = set(rules.missing_classes(props["script"], hosted.values()))
-        exported = sorted(rules.module_exports(props["script"]) or []) if missing else []
-        exports = ", ".join(e for e in exported if e != "default") or "no class"
+        missing = set(exports.missing_classes(props["script"], hosted.values()))
+        exported = sorted(exports.module_exports(props["script"]) or []) if missing else []
+        listed = ", ".join(e for e in exported if e != "default") or "no class"
         failures: list[rules.Failure] = []
         for binding, body in rules.hosted_workflow_bindings(bindings, props["name"]):
             cls = body.get("class_name")
@@ -187,7 +187,7 @@ class WorkerProvider(CloudflareProvider):
                     (
                         f"bindings.{binding}.class_name",
                         f"workflow {body.get('workflow_name')!r} is hosted by this script but the script "
-                        f"does not export class {cls!r} (it exports: {exports}); fix the name, or add "
+                        f"does not export class {cls!r} (it exports: {listed}); fix the name, or add "
                         f"`export class {cls} extends WorkflowEntrypoint {{ ... }}` to "
                         f"{props['main_module']}",
                     )
@@ -200,7 +200,7 @@ class WorkerProvider(CloudflareProvider):
         the state's classes must keep every class's stored data unless its deletion is plain
         (:func:`migrations.transition_failures`)."""
         declared = migrations.classes_of(props["durable_objects"])
-        missing = set(rules.missing_classes(props["script"], [c.class_name for c in declared.values()]))
+        missing = set(exports.missing_classes(props["script"], [c.class_name for c in declared.values()]))
         failures: list[rules.Failure] = [
             (
                 f"durable_objects.{sid}.class_name",
@@ -292,7 +292,7 @@ class WorkerProvider(CloudflareProvider):
     @reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         for rename in plan.class_renames(olds.get("bindings"), news.get("bindings"), news.get("name")):
-            if rename.old not in (rules.module_exports(news["script"]) or {rename.old}):
+            if rename.old not in (exports.module_exports(news["script"]) or {rename.old}):
                 warn(
                     f"workflow {rename.workflow_name!r} moves from class {rename.old} to {rename.new}, and "
                     f"the new script no longer exports {rename.old}: instances still running on it may "

@@ -18,7 +18,7 @@ from pulumi_cloudflare_workflows.bundle import (
     load_entrypoint,
     needs_bundling,
 )
-from pulumi_cloudflare_workflows_provider import rules
+from pulumi_cloudflare_workflows_provider import exports
 from pulumi_cloudflare_workflows_provider.exports import read_imports
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,7 +140,7 @@ def test_typescript_and_its_imports_become_one_module(tmp_path: Path, esbuild: P
     assert imports == {"cloudflare:workers"}  # ./lib/greet and the npm package are inlined; the runtime's not
     assert "text.toUpperCase()" in loaded.source and "hello ${name}" in loaded.source
     assert "interface Env" not in loaded.source  # TypeScript is gone
-    assert rules.module_exports(loaded.source) == {"GreetWorkflow", "default"}
+    assert exports.module_exports(loaded.source) == {"GreetWorkflow", "default"}
 
 
 def test_an_mts_entrypoint_becomes_an_mjs_module(tmp_path: Path, esbuild: Path) -> None:

@@ -1,5 +1,5 @@
 """One corpus of ES-module export forms for the project's one export reader, through both of its users: the
-provider's preflight (`rules.module_exports`, `rules.missing_classes`) and cloudflare-local's refusals
+provider's preflight (`exports.module_exports`, `exports.missing_classes`) and cloudflare-local's refusals
 (`cloudflare_local.exports.parse_exports`). A form either gets wrong fails here for both."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from cloudflare_local.exports import parse_exports
-from pulumi_cloudflare_workflows_provider import rules
+from pulumi_cloudflare_workflows_provider import exports
 
 CORPUS: list[tuple[str, str, set[str]]] = [
     ("class", "export class A extends WorkflowEntrypoint {}", {"A"}),
@@ -37,7 +37,7 @@ CORPUS: list[tuple[str, str, set[str]]] = [
 
 
 def provider_reader(source: str) -> set[str] | None:
-    return rules.module_exports(source)
+    return exports.module_exports(source)
 
 
 def local_reader(source: str) -> set[str] | None:
@@ -63,9 +63,9 @@ def test_export_star_or_a_parse_error_leaves_the_answer_open(
 
 def test_the_preflight_accepts_the_forms_it_used_to_refuse() -> None:
     """`export const a = 1, B = class {}` and `export const { A } = m` were reported as missing."""
-    assert rules.missing_classes("export const a = 1, B = class {}", ["B"]) == []
-    assert rules.missing_classes("export const { A } = m", ["A"]) == []
-    assert rules.missing_classes("export const a = 1", ["B"]) == ["B"]
+    assert exports.missing_classes("export const a = 1, B = class {}", ["B"]) == []
+    assert exports.missing_classes("export const { A } = m", ["A"]) == []
+    assert exports.missing_classes("export const a = 1", ["B"]) == ["B"]
 
 
 def test_cloudflare_local_knows_what_is_exported_and_what_may_be() -> None:

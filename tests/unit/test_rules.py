@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pulumi.output import UNKNOWN
-from pulumi_cloudflare_workflows_provider import rules
+from pulumi_cloudflare_workflows_provider import exports, rules
 
 
 def props(failures: list[rules.Failure]) -> list[str]:
@@ -147,7 +147,7 @@ export default { async fetch() { return new Response(`export class InTemplate {}
 
 
 def test_module_exports_sees_code_not_comments_or_strings() -> None:
-    assert rules.module_exports(SOURCE) == {
+    assert exports.module_exports(SOURCE) == {
         "OrderWorkflow",
         "helper",
         "VERSION",
@@ -159,18 +159,18 @@ def test_module_exports_sees_code_not_comments_or_strings() -> None:
 
 
 def test_module_exports_gives_up_on_star_reexports() -> None:
-    assert rules.module_exports('export * from "./other.mjs";') is None
-    assert rules.module_exports('export * as ns from "./other.mjs";') == {"ns"}
-    assert rules.missing_classes('export * from "./x.mjs";', ["Anything"]) == []
+    assert exports.module_exports('export * from "./other.mjs";') is None
+    assert exports.module_exports('export * as ns from "./other.mjs";') == {"ns"}
+    assert exports.missing_classes('export * from "./x.mjs";', ["Anything"]) == []
 
 
 def test_missing_classes() -> None:
-    assert rules.missing_classes(SOURCE, ["OrderWorkflow"]) == []
-    assert rules.missing_classes(SOURCE, ["OrderWorkflowV2", "Local", "OrderWorkflow"]) == [
+    assert exports.missing_classes(SOURCE, ["OrderWorkflow"]) == []
+    assert exports.missing_classes(SOURCE, ["OrderWorkflowV2", "Local", "OrderWorkflow"]) == [
         "Local",
         "OrderWorkflowV2",
     ]
-    assert rules.missing_classes(UNKNOWN, ["X"]) == []
+    assert exports.missing_classes(UNKNOWN, ["X"]) == []
 
 
 def test_the_one_hosting_rule() -> None:
