@@ -14,6 +14,7 @@ from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE
 
 from .bindings import BindingValue, WorkflowBinding
 from .durable_object import DurableObject
+from .failures import ProgramError, ProgramTypeError
 from .worker import Worker
 from .workflow import Workflow, WorkflowResource
 
@@ -21,6 +22,8 @@ __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",
     "BindingValue",
     "DurableObject",
+    "ProgramError",
+    "ProgramTypeError",
     "Worker",
     "Workflow",
     "WorkflowBinding",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import pulumi
 
+from .failures import ProgramError, ProgramTypeError
 from .interop import cloudflare_binding
 
 if TYPE_CHECKING:
@@ -84,20 +85,20 @@ def to_cloudflare(binding_name: str, value: Any) -> Any:
         return text_binding(value)
     if isinstance(value, Mapping):
         if "type" not in value:
-            raise ValueError(
+            raise ProgramError(
                 f"binding {binding_name!r}: a dict binding must be in Cloudflare's binding shape "
                 "with a 'type', e.g. "
                 '{"type": "kv_namespace", "namespace_id": "..."}'
             )
         if "name" in value and isinstance(value["name"], str) and value["name"] != binding_name:
-            raise ValueError(
+            raise ProgramError(
                 f"binding {binding_name!r}: the dict names {value['name']!r}; drop 'name' or match it"
             )
         return {k: v for k, v in value.items() if k != "name"}
     body = cloudflare_binding(binding_name, value)
     if body is not None:
         return body
-    raise TypeError(
+    raise ProgramTypeError(
         f"binding {binding_name!r}: unsupported value {type(value).__name__}; use a Workflow, another "
         "Worker's bindings[...], a str, a (secret) Output[str], a dict in Cloudflare's binding shape, or a "
         "pulumi_cloudflare KV namespace, R2 bucket, D1 database, queue, Workers script or Hyperdrive config"

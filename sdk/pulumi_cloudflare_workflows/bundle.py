@@ -30,6 +30,8 @@ from pathlib import Path
 
 from pulumi_cloudflare_workflows_provider.exports import read_imports
 
+from .failures import ProgramError
+
 __all__ = [
     "BUNDLE_TIMEOUT",
     "ESBUILD_FLAGS",
@@ -76,7 +78,7 @@ ESBUILD_FLAGS = (
 """Every flag of every run: nothing here depends on the machine, the checkout or the time."""
 
 
-class BundleError(ValueError):
+class BundleError(ProgramError):
     """The entrypoint could not be read or bundled; the message leads with what to do."""
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from pulumi.runtime.settings import get_monitor
 
+from .failures import ProgramError
+
 __all__ = ["claim_name"]
 
 _NO_MONITOR = type("_NoMonitor", (), {})()
@@ -32,7 +34,7 @@ def claim_name(kind: str, account_id: str | None, name: str, resource_name: str)
     key = (kind, account_id or "", name)
     holder = names.setdefault(key, resource_name)
     if holder != resource_name:
-        raise ValueError(
+        raise ProgramError(
             f"{kind} name {name!r} is used by both {holder!r} and {resource_name!r} in this program: two "
             "resources would manage one Cloudflare object, and destroying either would delete the other's. "
             f"Give one of them another {'name' if kind == 'Worker script' else 'workflow_name'}"

@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 from pulumi_cloudflare_workflows_provider import rules
 
-from .failures import raise_failures
+from .failures import ProgramError, ProgramTypeError, raise_failures
 from .hosting import Hosting
 
 __all__ = ["DurableObject"]
@@ -64,18 +64,18 @@ class DurableObject:
         script_name: str | None = None,
     ) -> None:
         if not isinstance(resource_name, str) or not resource_name:
-            raise ValueError("DurableObject needs a resource_name (its stable identifier)")
+            raise ProgramError("DurableObject needs a resource_name (its stable identifier)")
         for what, value in (("class_name", class_name), ("script_name", script_name)):
             if value is not None and not isinstance(value, str):
-                raise TypeError(
+                raise ProgramTypeError(
                     f"DurableObject {what} must be a plain str, not {type(value).__name__}: the migrations "
                     "and the hosting are decided while the program runs"
                 )
         if not isinstance(sqlite, bool):
-            raise TypeError(f"DurableObject sqlite must be True or False, not {sqlite!r}")
+            raise ProgramTypeError(f"DurableObject sqlite must be True or False, not {sqlite!r}")
         if class_name is None:
             if not rules.is_js_class_name(resource_name):
-                raise ValueError(
+                raise ProgramError(
                     f"DurableObject {resource_name!r}: class_name is required because {resource_name!r} is "
                     "not a valid JavaScript class name (pass the name of the exported Durable Object class)"
                 )

@@ -31,6 +31,8 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import Stack
 from pulumi_cloudflare_workflows_provider import rules
 
+from .failures import ProgramError
+
 __all__ = ["Host", "Hosting", "Register"]
 
 R = TypeVar("R", bound="pulumi.Resource | None")
@@ -134,20 +136,20 @@ class Hosting(Generic[R]):
         if self.host == host:
             return
         if self.account_id and host.account_id and self.account_id != host.account_id:
-            raise ValueError(
+            raise ProgramError(
                 f"{self.kind} {self.resource_name!r} is in account {self.account_id} but its host Worker "
                 f"{host.resource_name!r} is in {host.account_id}; a {self.kind.lower()} lives in its "
                 "script's account"
             )
         if self.host is not None:
-            raise ValueError(
+            raise ProgramError(
                 f"{self.kind} {self.resource_name!r} is already hosted by Worker "
                 f"{self.host.resource_name!r}; it cannot also be hosted by {host.resource_name!r}. A "
                 f"{self.kind.lower()} has one host: to call it from another Worker, bind host.bindings[...] "
                 f"there (or give the {self.kind} a script_name naming its host)"
             )
         if self._registered.done():
-            raise ValueError(
+            raise ProgramError(
                 f"{self.kind} {self.resource_name!r} was already registered on its own before Worker "
                 f"{host.resource_name!r} was constructed; construct Workers at the top level of the "
                 "program, before anything that waits on outputs"

@@ -15,6 +15,8 @@ import copy
 import pulumi
 from pulumi_cloudflare_workflows_provider import rules
 
+from .failures import ProgramError
+
 __all__ = ["take_import"]
 
 
@@ -29,7 +31,7 @@ def take_import(
     imported_account, imported_name = rules.parse_import_id(import_id, kind)
     expected = f"{account or imported_account}/{name}"
     if imported_name != name or (account and imported_account != account):
-        raise ValueError(
+        raise ProgramError(
             f"{kind} {resource_name!r}: import_={import_id!r} names another object than this resource "
             f"({expected}); give the resource that name (and account), or use import_={expected!r}"
         )

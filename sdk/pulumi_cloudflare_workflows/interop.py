@@ -31,6 +31,8 @@ from typing import Any
 
 import pulumi
 
+from .failures import ProgramTypeError
+
 __all__ = ["SUPPORTED_TYPES", "cloudflare_binding", "cloudflare_type"]
 
 _PREFIX = "cloudflare:"
@@ -40,7 +42,7 @@ _PROVIDER_TYPE = "pulumi:providers:cloudflare"
 def _output(resource: pulumi.CustomResource, attribute: str) -> pulumi.Output[Any]:
     value = getattr(resource, attribute, None)
     if not isinstance(value, pulumi.Output):
-        raise TypeError(
+        raise ProgramTypeError(
             f"{type(resource).__name__} {resource.pulumi_resource_name!r} "
             f"({resource.pulumi_resource_type}) has no {attribute!r} output; pulumi_cloudflare_workflows "
             "converts resources of pulumi-cloudflare 6.x. Pass a dict in Cloudflare's binding shape instead"
@@ -131,7 +133,7 @@ def cloudflare_binding(binding_name: str, value: Any) -> dict[str, Any] | None:
         "pass a dict in Cloudflare's binding shape built from its outputs instead, e.g. "
         '{"type": "mtls_certificate", "certificate_id": cert.id}',
     )
-    raise TypeError(
+    raise ProgramTypeError(
         f"binding {binding_name!r}: pulumi_cloudflare {type(value).__name__} ({token}) cannot be bound "
         f"directly; the supported pulumi_cloudflare resources are {supported}. To bind it, {hint}"
     )

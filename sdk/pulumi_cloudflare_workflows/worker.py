@@ -17,7 +17,7 @@ from .bundle import BundleError, load_entrypoint
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
 from .durable_object import DurableObject
-from .failures import raise_failures
+from .failures import ProgramError, ProgramTypeError, raise_failures
 from .hosting import Host
 from .imports import take_import
 from .workflow import Workflow
@@ -116,7 +116,9 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if name is not None and not isinstance(name, str):
-            raise TypeError("Worker name must be a plain str: it decides which Workflows this Worker hosts")
+            raise ProgramTypeError(
+                "Worker name must be a plain str: it decides which Workflows this Worker hosts"
+            )
         identity = stable_id(resource_name, opts)
         owner_tag = naming.owner_tag(pulumi.get_project(), pulumi.get_stack(), identity)
         derived_name = name is None
@@ -135,7 +137,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                 failures += rules.validate_compatibility_date(compatibility_date)
             raise_failures("Worker", resource_name, failures)
             if (script is None) == (entrypoint is None):
-                raise ValueError(
+                raise ProgramError(
                     f"Worker {resource_name!r}: pass exactly one of script= (source) or entrypoint= (a file)"
                 )
             main_module = DEFAULT_MAIN_MODULE
@@ -166,7 +168,7 @@ class Worker(pulumi.dynamic.Resource, module="cloudflare", name="Worker"):
                     wire[key] = to_cloudflare(key, value)
                 elif not value.hosting.hosted_by(name):
                     if value.declared_script_name == resource_name:
-                        raise ValueError(
+                        raise ProgramError(
                             f"Worker {resource_name!r}: {type(value).__name__} {value.resource_name!r} has "
                             f"script_name={resource_name!r}, this Worker's logical name, not its script name "
                             f"{name!r}. Use script_name={name!r}, or give the Worker name={resource_name!r}"
@@ -229,7 +231,7 @@ def _host_durable_object(
 ) -> None:
     """Claim `value` for `host` (the Worker `worker`); one stable id names one declaration."""
     if objects.setdefault(value.resource_name, value) is not value:
-        raise ValueError(
+        raise ProgramError(
             f"Worker {worker!r}: two DurableObjects are named {value.resource_name!r}; a resource_name is "
             "one Durable Object's stable identifier: bind the same DurableObject under both binding names"
         )

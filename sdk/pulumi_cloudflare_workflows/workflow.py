@@ -26,7 +26,7 @@ from pulumi_cloudflare_workflows_provider.workflow import WorkflowProvider
 from .bindings import WorkflowBinding
 from .claims import claim_name
 from .config import resolve_account_id, stable_id
-from .failures import raise_failures
+from .failures import ProgramError, ProgramTypeError, raise_failures
 from .hosting import Hosting
 from .imports import take_import
 
@@ -73,7 +73,7 @@ class WorkflowResource(pulumi.dynamic.Resource, module="cloudflare", name="Workf
 
 def _require_str(what: str, value: Any) -> None:
     if value is not None and not isinstance(value, str):
-        raise TypeError(
+        raise ProgramTypeError(
             f"{what} must be a plain str, not {type(value).__name__}: hosting and the pre-upload class "
             "check are decided while the program runs"
         )
@@ -138,7 +138,7 @@ class Workflow:
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if not isinstance(resource_name, str) or not resource_name:
-            raise ValueError("Workflow needs a resource_name (its stable identifier)")
+            raise ProgramError("Workflow needs a resource_name (its stable identifier)")
         for what, value in (
             ("workflow_name", workflow_name),
             ("class_name", class_name),
@@ -147,7 +147,7 @@ class Workflow:
             _require_str(what, value)
         if class_name is None:
             if not rules.is_js_class_name(resource_name):
-                raise ValueError(
+                raise ProgramError(
                     f"Workflow {resource_name!r}: class_name is required because {resource_name!r} is not a "
                     "valid JavaScript class name (pass the name of the exported WorkflowEntrypoint class)"
                 )

@@ -213,6 +213,8 @@ def test_without_esbuild_the_program_says_how_to_install_it(tmp_path: Path, acco
     )
     assert expected in preview.text, preview.text
     assert "not hosted" not in preview.text, preview.text
+    # A program-side error is a pulumi.RunError: its message alone, no traceback through the SDK.
+    assert "Traceback" not in preview.text and "unhandled exception" not in preview.text, preview.text
     assert json.dumps(account.requests()) == "[]"
 
 
