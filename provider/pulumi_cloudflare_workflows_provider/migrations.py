@@ -41,6 +41,7 @@ __all__ = [
     "Plan",
     "adopted_classes",
     "classes_of",
+    "destructive",
     "next_tag",
     "plan",
     "reconciled",
@@ -103,6 +104,18 @@ def plan(previous: Any, declared: Any) -> Plan:
     if step:
         layers.append(step)
     return Plan(_merged(layers))
+
+
+def destructive(previous: Any, declared: Any) -> list[str]:
+    """What the next upload's migrations destroy, in words a preview shows: each class deleted with its data
+    (the diff itself only shows a binding and a declaration leaving)."""
+    old, new = classes_of(previous), classes_of(declared)
+    return [
+        f"this update deletes Durable Object class {old[sid].class_name!r} (DurableObject {sid!r}) and every "
+        "object stored in it (deleted_classes); keep declaring and exporting it to keep its data"
+        for sid in sorted(old)
+        if sid not in new
+    ]
 
 
 def _rename_layers(renames: Mapping[str, str], existing: set[str]) -> list[dict[str, Any]]:

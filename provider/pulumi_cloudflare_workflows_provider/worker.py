@@ -28,7 +28,7 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from . import exports, migrations, naming, plan, rules
 from .base import CloudflareProvider, reported
@@ -193,6 +193,13 @@ class WorkerProvider(CloudflareProvider):
                     )
                 )
         return failures
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """The base diff, plus a warning in the preview for each Durable Object class the update deletes
+        with its data: the diff alone shows only a binding and a declaration leaving."""
+        for what in migrations.destructive(olds.get("durable_objects"), news.get("durable_objects")):
+            warn(f"Worker script {news.get('name')!r}: {what}")
+        return super().diff(_id, olds, news)
 
     @staticmethod
     def _preflight_durable_objects(olds: Mapping[str, Any], props: Mapping[str, Any]) -> list[rules.Failure]:

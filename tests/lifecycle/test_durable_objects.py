@@ -90,6 +90,11 @@ def test_migrations_across_deploys_and_a_rename_that_previews_as_an_update(
         "",
         "workers/host.mjs",
     )
+    # The pull request's preview says, in words, what the update destroys (the diff shows a declaration and a
+    # binding leaving).
+    warned = stack.preview()
+    assert warned.step("do-host", WORKER).op == "update"
+    assert "this update deletes Durable Object class 'CounterV2' (DurableObject 'counter')" in warned.text
     deleted = stack.up()
     assert deleted.ok, deleted.text
     record = host_record(project, host)
