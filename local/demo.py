@@ -135,7 +135,10 @@ def follow(api: httpx.Client, account_id: str, workflow_name: str, instance_id: 
 
 
 def stack_outputs(cli: Cli) -> dict[str, Any]:
+    """The stack's outputs, printed under the command as the CLI would show them."""
     outputs: dict[str, Any] = json.loads(cli.run("stack", "output", "--json", capture=True).stdout)
+    for key, value in sorted(outputs.items()):
+        print(f"  {key}: {json.dumps(value)}")
     return outputs
 
 

@@ -181,9 +181,13 @@ def cron_problem(expression: str) -> str | None:
         return f"the expression is {len(expression)} characters long; the limit is {CRON_MAX}"
     if expression != expression.strip(" \t"):
         return "the expression starts or ends with a space"
+    if expression.startswith("@"):
+        macro = expression.split()[0].lower()
+        return f"macros like {macro!r} are not cron syntax Cloudflare reads ('0 0 * * *' is daily)"
     fields = _FIELD_SEPARATOR.split(expression)
     if len(fields) != 5:
-        return f"the expression has {len(fields)} fields, not 5"
+        counted = "1 field" if len(fields) == 1 else f"{len(fields)} fields"
+        return f"the expression has {counted}, not 5"
     minute, hour, day_of_month, month, day_of_week = fields
     try:
         _list(minute, _MINUTE)

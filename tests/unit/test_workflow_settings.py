@@ -244,3 +244,10 @@ def test_the_sdk_fails_fast_with_the_same_rules() -> None:
         Workflow("Orders", workflow_name="orders", schedules=["61 * * * *"])
     with pytest.raises(ValueError, match=r"default_retention\.success_retention: fix success_retention"):
         Workflow("Orders", workflow_name="orders", default_retention={"success_retention": "a week"})
+
+
+def test_a_macro_or_a_short_expression_is_named_for_what_it_is() -> None:
+    [(_, macro)] = rules.validate_schedules(["@daily"])
+    assert "macros like '@daily' are not cron syntax" in macro and "'0 0 * * *' is daily" in macro
+    [(_, short)] = rules.validate_schedules(["5"])
+    assert "the expression has 1 field, not 5" in short
