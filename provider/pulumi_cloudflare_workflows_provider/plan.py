@@ -19,7 +19,7 @@ from typing import Any
 from pulumi.output import Unknown
 
 from .rules import DURABLE_OBJECT_BINDING, hosted_workflow_bindings, is_hosted, is_unknown
-from .workflow_settings import canonical_retention, canonical_schedules
+from .workflow_settings import canonical_retention, canonical_schedules, comparable_schedules
 
 DEFAULT_COMPATIBILITY_DATE = "2025-04-01"
 DEFAULT_MAIN_MODULE = "worker.mjs"
@@ -246,6 +246,8 @@ def _diff(
         before, after = old.get(key), new.get(key)
         if key == "bindings":
             before, after = comparable_bindings(before), comparable_bindings(after)
+        elif key == "schedules":
+            before, after = comparable_schedules(before), comparable_schedules(after)
         if is_unknown(after) or before != after:
             changed.append(key)
     replaces = [k for k in changed if k in identity]

@@ -189,7 +189,8 @@ def _read_settings(
     when the program sets it."""
     found: dict[str, Any] = {"schedules": None, "default_retention": None}
     if props.get("schedules") is not None:
-        found["schedules"] = workflow_settings.schedules_from_wire(remote.get("schedules"))
+        live = workflow_settings.schedules_from_wire(remote.get("schedules"))
+        found["schedules"] = workflow_settings.in_order_of(props.get("schedules"), live)
     if props.get("default_retention") is not None:
         if version.get("id"):
             detail = client.get_workflow_version(account, name, version["id"]) or {}
@@ -207,6 +208,7 @@ class WorkflowProvider(CloudflareProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = plan.normalise_workflow(news)
+        props["schedules"] = workflow_settings.in_order_of(olds.get("schedules"), props["schedules"])
         failures = self.identity_failures(olds, props, "workflow_name", rules.validate_workflow_name)
         failures += rules.validate_class_name(props["class_name"])
         failures += rules.validate_limits(props["limits"])

@@ -39,8 +39,10 @@ __all__ = [
     "canonical_cron",
     "canonical_retention",
     "canonical_schedules",
+    "comparable_schedules",
     "cron_problem",
     "duration_ms",
+    "in_order_of",
     "retention_from_wire",
     "schedules_from_wire",
     "settings_to_wire",
@@ -206,10 +208,31 @@ def canonical_cron(expression: str) -> str:
 
 
 def canonical_schedules(value: Any) -> Any:
-    """Distinct canonical crons, sorted; anything but a list of strings (an unknown, a bad value) as it is."""
-    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+    """Distinct canonical crons, in the order given; anything but a list of strings (an unknown, a bad
+    value) as it is. Their order means nothing to Cloudflare: :func:`comparable_schedules` is what a diff
+    compares."""
+    if not _crons(value):
         return list(value) if isinstance(value, tuple) else value
-    return sorted({canonical_cron(item) for item in value})
+    return list(dict.fromkeys(canonical_cron(item) for item in value))
+
+
+def comparable_schedules(value: Any) -> Any:
+    """A schedule list as a diff compares it: sorted (two orders of the same crons are one value)."""
+    return sorted(value) if _crons(value) else value
+
+
+def in_order_of(previous: Any, schedules: Any) -> Any:
+    """`schedules` (canonical) in the order `previous` (the state) has them, the new ones after, in their own
+    order: the engine shows ``--diff`` from old and new inputs, so a cron added or removed then previews as
+    itself, not as every later index changing."""
+    if not _crons(previous) or not _crons(schedules):
+        return schedules
+    kept = [cron for cron in previous if cron in schedules]
+    return kept + [cron for cron in schedules if cron not in kept]
+
+
+def _crons(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
 
 # --- retention --------------------------------------------------------------------------------------------
@@ -277,7 +300,7 @@ def schedules_from_wire(items: Any) -> list[str]:
     """The canonical schedules of a workflow as GET ``/workflows/{name}`` returns them (``[{cron, ...}]``,
     absent when there are none)."""
     crons = [item.get("cron") for item in items or [] if isinstance(item, Mapping)]
-    return sorted({canonical_cron(cron) for cron in crons if isinstance(cron, str)})
+    return list(dict.fromkeys(canonical_cron(cron) for cron in crons if isinstance(cron, str)))
 
 
 def retention_from_wire(value: Any) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def test_check_refuses_bad_values_before_any_api_call(providers: Providers) -> N
 
 def test_create_sends_one_spelling_and_a_rerun_in_others_is_no_change(providers: Providers) -> None:
     state = deploy(providers, **SETTINGS)
-    assert state["schedules"] == ["*/30 * * * *", "0 9 * * MON-FRI"]
+    assert state["schedules"] == ["0 9 * * MON-FRI", "*/30 * * * *"]  # canonical, in the program's order
     assert state["default_retention"] == {"error_retention": 30 * 86_400_000, "success_retention": WEEK_MS}
     assert live_crons(providers) == state["schedules"]
     assert live_retention(providers) == state["default_retention"]
@@ -136,3 +136,20 @@ def test_a_state_from_before_these_settings_diffs_as_no_change(providers: Provid
     )
     read = providers.workflow.read("orders", old)
     assert read.inputs is not None and read.inputs["schedules"] is None
+
+
+def test_a_cron_added_in_front_is_checked_in_after_the_ones_the_state_has(providers: Providers) -> None:
+    state = deploy(providers, **SETTINGS)
+    raw = {
+        "account_id": providers.account_id,
+        "workflow_name": "orders",
+        "class_name": "OrderWorkflow",
+        "script_name": "host",
+        **SETTINGS,
+        "schedules": ["* * * * *", *SETTINGS["schedules"]],
+    }
+    checked = providers.workflow.check(state, raw).inputs
+    # The engine's --diff compares these with the state's: one cron added at the end, nothing else moved.
+    assert checked["schedules"] == [*state["schedules"], "* * * * *"]
+    updated = providers.workflow.update("orders", state, checked).outs
+    assert providers.workflow.read("orders", updated).outs["schedules"] == checked["schedules"]

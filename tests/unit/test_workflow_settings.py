@@ -13,8 +13,10 @@ from pulumi_cloudflare_workflows_provider.workflow_settings import (
     MAX_SCHEDULES,
     canonical_retention,
     canonical_schedules,
+    comparable_schedules,
     cron_problem,
     duration_ms,
+    in_order_of,
     retention_from_wire,
     schedules_from_wire,
     settings_to_wire,
@@ -97,7 +99,8 @@ def test_what_cloudflare_refuses_is_named(cron: str, says: str) -> None:
 def test_equal_schedule_lists_have_one_spelling() -> None:
     one = canonical_schedules(["0 9 * * mon-fri", "*/5 * * * *"])
     other = canonical_schedules(["  */5   * * * *", "0 9 * * MON-FRI", "0\t9 * * Mon-Fri"])
-    assert one == other == ["*/5 * * * *", "0 9 * * MON-FRI"]
+    assert one == ["0 9 * * MON-FRI", "*/5 * * * *"] and other == ["*/5 * * * *", "0 9 * * MON-FRI"]
+    assert comparable_schedules(one) == comparable_schedules(other) == ["*/5 * * * *", "0 9 * * MON-FRI"]
     assert canonical_schedules(one) == one
     assert canonical_schedules([]) == [] and canonical_schedules(None) is None
     # The one spelling is valid even where the program's was only so after re-casing.
@@ -233,7 +236,7 @@ def test_a_setting_the_program_drops_is_cleared_once() -> None:
 
 def test_read_back_is_canonical() -> None:
     live = [{"cron": "0 9 * * mon-fri", "next_instance": ""}, {"cron": "*/5 * * * *", "next_instance": ""}]
-    assert schedules_from_wire(live) == ["*/5 * * * *", "0 9 * * MON-FRI"]
+    assert schedules_from_wire(live) == ["0 9 * * MON-FRI", "*/5 * * * *"]
     assert schedules_from_wire(None) == []
     assert retention_from_wire({"success_retention": WEEK_MS, "other": 1}) == {"success_retention": WEEK_MS}
     assert retention_from_wire(None) == {}
@@ -251,3 +254,15 @@ def test_a_macro_or_a_short_expression_is_named_for_what_it_is() -> None:
     assert "macros like '@daily' are not cron syntax" in macro and "'0 0 * * *' is daily" in macro
     [(_, short)] = rules.validate_schedules(["5"])
     assert "the expression has 1 field, not 5" in short
+
+
+def test_a_cron_added_or_removed_keeps_the_others_where_the_state_has_them() -> None:
+    state = ["0 9 * * MON-FRI", "*/15 * * * *"]
+    # Sorted, the new cron would come first and every index would change in the preview.
+    assert in_order_of(state, canonical_schedules(["* * * * *", "*/15 * * * *", "0 9 * * mon-fri"])) == [
+        "0 9 * * MON-FRI",
+        "*/15 * * * *",
+        "* * * * *",
+    ]
+    assert in_order_of(state, ["*/15 * * * *"]) == ["*/15 * * * *"]
+    assert in_order_of(None, ["b", "a"]) == ["b", "a"] and in_order_of(state, None) is None
