@@ -13,7 +13,13 @@ import os
 from typing import Any
 
 import pulumi
-from pulumi_cloudflare_workflows_provider.plan import DEFAULT_COMPATIBILITY_DATE, DEFAULT_MAIN_MODULE
+from pulumi_cloudflare_workflows_provider.plan import (
+    DEFAULT_COMPATIBILITY_DATE,
+    DEFAULT_MAIN_MODULE,
+    WORKER,
+    WORKFLOW,
+    Kind,
+)
 from sample_scripts import CLIENT, HOST_V1
 
 CLASS = "OrderWorkflow"
@@ -35,24 +41,28 @@ def noop(count: int) -> None:
     project, stack = pulumi.get_project(), pulumi.get_stack()
     account = os.environ["CLOUDFLARE_ACCOUNT_ID"]
 
+    def every_property(kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
+        # Every property this project's resource of that kind carries (its inputs and computed outputs, from
+        # plan.Kind, so a property added there is added here too), the unset ones None.
+        return {**dict.fromkeys(kind.inputs + kind.computed), **values}
+
     def worker(name: str, script: str, bindings: dict[str, Any]) -> dict[str, Any]:
-        # Every property this project's Worker carries (plan.WORKER_INPUTS and its computed outputs).
-        return {
-            "account_id": account,
-            "name": f"{project}-{stack}-{name}",
-            "script": script,
-            "main_module": DEFAULT_MAIN_MODULE,
-            "compatibility_date": DEFAULT_COMPATIBILITY_DATE,
-            "compatibility_flags": [],
-            "bindings": bindings,
-            "adopt": False,
-            "owner_tag": f"pulumi-cfwf-owner-{name}",
-            "derived_name": True,
-            "import_id": None,
-            "etag": None,
-            "created_on": None,
-            "modified_on": None,
-        }
+        return every_property(
+            WORKER,
+            {
+                "account_id": account,
+                "name": f"{project}-{stack}-{name}",
+                "script": script,
+                "main_module": DEFAULT_MAIN_MODULE,
+                "compatibility_date": DEFAULT_COMPATIBILITY_DATE,
+                "compatibility_flags": [],
+                "bindings": bindings,
+                "adopt": False,
+                "owner_tag": f"pulumi-cfwf-owner-{name}",
+                "derived_name": True,
+                "import_id": None,
+            },
+        )
 
     for i in range(count):
         workflow_name = f"{project}-{stack}-wf{i}"
@@ -60,19 +70,17 @@ def noop(count: int) -> None:
         host = NoopWorker(f"host{i}", worker(f"host{i}", HOST_V1, {"WF": {**cross, "derived_name": True}}))
         workflow = NoopWorkflow(
             f"wf{i}",
-            {
-                "account_id": account,
-                "workflow_name": workflow_name,
-                "class_name": CLASS,
-                "script_name": host.name,
-                "limits": None,
-                "adopt": False,
-                "derived_name": True,
-                "import_id": None,
-                "workflow_id": None,
-                "version_id": None,
-                "created_on": None,
-            },
+            every_property(
+                WORKFLOW,
+                {
+                    "account_id": account,
+                    "workflow_name": workflow_name,
+                    "class_name": CLASS,
+                    "script_name": host.name,
+                    "adopt": False,
+                    "derived_name": True,
+                },
+            ),
             pulumi.ResourceOptions(depends_on=[host]),
         )
         if i % 2 == 0:
