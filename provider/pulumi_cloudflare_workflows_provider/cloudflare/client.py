@@ -300,23 +300,17 @@ class CloudflareClient:
 
     def get_script_content(self, account_id: str, script_name: str) -> tuple[str, bytes]:
         """``(content type, body)``: raw JavaScript, or multipart with one part per module."""
-        response = self.request(
-            "GET",
-            f"/accounts/{account_id}/workers/scripts/{script_name}/content/v2",
-            raw=True,
-            what=f"reading the code of Worker script {script_name!r}",
-        )
-        return response.headers.get("content-type", ""), response.content
+        path = f"/accounts/{account_id}/workers/scripts/{script_name}/content/v2"
+        return self._download(path, f"reading the code of Worker script {script_name!r}")
 
     def download_script(self, account_id: str, script_name: str) -> tuple[str, bytes]:
         """``(content type, body)`` of GET the script: every module, as multipart (raw for a service
         worker)."""
-        response = self.request(
-            "GET",
-            f"/accounts/{account_id}/workers/scripts/{script_name}",
-            raw=True,
-            what=f"downloading Worker script {script_name!r}",
-        )
+        path = f"/accounts/{account_id}/workers/scripts/{script_name}"
+        return self._download(path, f"downloading Worker script {script_name!r}")
+
+    def _download(self, path: str, what: str) -> tuple[str, bytes]:
+        response = self.request("GET", path, raw=True, what=what)
         return response.headers.get("content-type", ""), response.content
 
     def upload_script(
