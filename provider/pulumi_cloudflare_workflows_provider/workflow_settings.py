@@ -7,7 +7,8 @@ canonical values:
 
 - a schedule list becomes each cron trimmed, with single spaces and in upper case (``"0 9 * * mon-fri"`` ->
   ``"0 9 * * MON-FRI"``: Cloudflare reads names in any case, and its ``L``/``W`` only in upper case), without
-  duplicates, sorted (schedules are a set). Cloudflare receives that spelling; a read-back is canonicalised
+  duplicates, in the order the state has them, new ones after (:func:`in_order_of`); a diff compares them
+  as a set (:func:`comparable_schedules`). Cloudflare receives that spelling; a read-back is canonicalised
   the same way.
 - a retention value becomes milliseconds, an int (``"7 days"``, ``"1 week"`` and ``604800000`` are one
   value): what is sent, and what Cloudflare returns (GET of a workflow version answers milliseconds).

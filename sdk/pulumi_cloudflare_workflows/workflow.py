@@ -49,7 +49,7 @@ class WorkflowResource(pulumi.dynamic.Resource, module="cloudflare", name="Workf
         """The Worker script that exports the class."""
         limits: pulumi.Output[dict[str, int] | None]
         schedules: pulumi.Output[list[str] | None]
-        """The cron triggers, in their one spelling (single spaces, upper case, sorted, distinct)."""
+        """The cron triggers in their one spelling (single spaces, upper case, distinct), state order."""
         default_retention: pulumi.Output[dict[str, int] | None]
         """``success_retention``/``error_retention`` in milliseconds."""
         adopt: pulumi.Output[bool]
