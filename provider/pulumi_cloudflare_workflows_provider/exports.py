@@ -76,8 +76,11 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
 
 
+@functools.lru_cache(maxsize=8)
 def read_exports(source: str) -> ModuleExports:
-    """What `source`, an ES module, exports."""
+    """What `source`, an ES module, exports. Memoised (the result is immutable): one Worker's ``check`` asks
+    for the same script's exports once per rule that needs them (hosted workflows, Durable Objects, their
+    transitions), and a 500 KiB bundle takes about 140 ms to parse."""
     root = _parser().parse(source.encode("utf-8")).root_node
     names: set[str] = set()
     open_ended = False
